@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using ImageService.Core.Listing;
+using ImageService.Core.Metadata;
+using ImageService.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace ImageService.Core.Images;
+
+/// <summary>The image workflows: upload, list, view and delete, over whichever stores the host wired in.</summary>
+public sealed class ImageCatalog(
+    IImageIndex index,
+    IBlobStore blobs,
+    IBlobUrlSigner signer,
+    IImageProcessor processor,
+    DownloadOptions downloads,
+    TimeProvider time,
+    ILogger<ImageCatalog> logger)
+{
+    /// <summary>
+    /// Validates the metadata, processes the file, stores every variant and then the record. A failure at
+    /// any step removes the blobs already written, so a rejected upload leaves nothing behind.
+    /// </summary>
+    public async Task<ImageRecord> UploadAsync(string? metadataJson, string sourcePath, CancellationToken cancellationToken)
+    {
+        // Metadata first: it is cheap, and a bad user_id should not cost a decode.
+        var metadata = UploadMetadataParser.Parse(metadataJson);
+        var processed = await processor.ProcessAsync(sourcePath, cancellationToken);
+
+        var imageId = Guid.CreateVersion7();
+        var written = new List<string>();
+        try
+        {
+            var variants = new List<StoredVariant>();
+            foreach (var variant in processed.Variants)
+            {
+                var key = BlobKeys.ForVariant(imageId, variant.Name, variant.Extension);
+                using var content = new MemoryStream(variant.Bytes.ToArray(), writable: false);
+                written.Add(key);
+                await blobs.PutAsync(key, content, variant.ContentType, cancellationToken);
+                variants.Add(new StoredVariant(variant.Name, key, variant.ContentType, variant.Width, variant.Height, variant.Bytes.Length));
+            }
+
+            var original = processed.Variants.Single(v => v.Name == VariantNames.Original);
+            var record = new ImageRecord(
+                imageId,
+                metadata.UserId,
+                metadata.Caption,
+                metadata.Tags,
+                TruncateToMilliseconds(time.GetUtcNow()),
+                processed.Width,
+                processed.Height,
+                original.ContentType,
+                original.Bytes.Length,
+                Convert.ToHexStringLower(SHA256.HashData(original.Bytes.Span)),
+                variants);
+
+            if (!await index.TryAddAsync(record, cancellationToken))
+            {
+                throw new InvalidOperationException($"Image id {imageId} already exists in the index.");
+            }
+
+            logger.LogInformation("Stored {ImageId} for {UserId} ({Format} {Width}x{Height})",
+                imageId, metadata.UserId, processed.SourceFormat, processed.Width, processed.Height);
+            return record;
+        }
+        catch
+        {
+            await RemoveBlobsAsync(imageId, written);
+            throw;
+        }
+    }
+
+    public async Task<ImagePage> ListAsync(ImageListRequest request, CancellationToken cancellationToken)
+    {
+        var userId = string.IsNullOrEmpty(request.UserId) ? null : request.UserId;
+        if (userId is not null && !UploadMetadataParser.IsValidUserId(userId))
+        {
+            throw ImageServiceException.Invalid("'user_id' must be 1–128 characters of letters, digits, '-', '_' or '.'.");
+        }
+
+        string? tag = null;
+        if (!string.IsNullOrEmpty(request.Tag))
+        {
+            tag = Tags.Normalize(request.Tag) ?? throw ImageServiceException.Invalid(
+                "'tag' must be 1–64 letters, digits or underscores, optionally starting with '#'.");
+        }
+
+        var limit = ParseLimit(request.Limit);
+        var after = string.IsNullOrEmpty(request.Cursor) ? null : ListCursor.Decode(request.Cursor, userId, tag);
+
+        // One extra row tells whether a next page exists without a second query.
+        var rows = await index.ListAsync(new IndexQuery(userId, tag, limit + 1, after), cancellationToken);
+        var items = rows.Take(limit).ToList();
+        var next = rows.Count > limit
+            ? ListCursor.Encode(new ListPosition(items[^1].CreatedAt, items[^1].ImageId), userId, tag)
+            : null;
+        return new ImagePage(items, next);
+    }
+
+    public Task<ImageRecord?> GetAsync(Guid imageId, CancellationToken cancellationToken) =>
+        index.GetAsync(imageId, cancellationToken);
+
+    /// <summary>Removes the record first, so the image disappears from lists and views at once, then its blobs.</summary>
+    public async Task<bool> DeleteAsync(Guid imageId, CancellationToken cancellationToken)
+    {
+        var record = await index.GetAsync(imageId, cancellationToken);
+        if (record is null || !await index.RemoveAsync(imageId, cancellationToken))
+        {
+            return false;
+        }
+
+        await RemoveBlobsAsync(imageId, record.Variants.Select(v => v.Key));
+        logger.LogInformation("Deleted {ImageId}", imageId);
+        return true;
+    }
+
+    /// <summary>Signs download links for the named variants (all of them when none are named).</summary>
+    public async Task<SignedImage> SignAsync(ImageRecord record, CancellationToken cancellationToken, params string[] variantNames)
+    {
+        var expiresAt = downloads.ExpiryFrom(time.GetUtcNow());
+        var urls = new Dictionary<string, Uri>();
+        foreach (var variant in record.Variants.Where(v => variantNames.Length == 0 || variantNames.Contains(v.Name)))
+        {
+            var extension = Path.GetExtension(variant.Key);
+            var fileName = string.Create(CultureInfo.InvariantCulture, $"{record.ImageId:D}-{variant.Name}{extension}");
+            urls[variant.Name] = await signer.SignDownloadAsync(
+                new BlobDownload(variant.Key, variant.ContentType, fileName), expiresAt, cancellationToken);
+        }
+
+        return new SignedImage(record, expiresAt, urls);
+    }
+
+    public static Guid ParseImageId(string imageId) =>
+        Guid.TryParseExact(imageId, "D", out var id)
+            ? id
+            : throw ImageServiceException.Invalid(
+                $"'{Shorten(imageId)}' is not an image id. Image ids are UUIDs such as 0193a5b2-7c4e-7d1a-9f3e-2b6c8d4e1a5f.");
+
+    private static int ParseLimit(string? limit)
+    {
+        if (string.IsNullOrEmpty(limit))
+        {
+            return ImageListRequest.DefaultLimit;
+        }
+
+        return int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+               && value is >= 1 and <= ImageListRequest.MaxLimit
+            ? value
+            : throw ImageServiceException.Invalid($"'limit' must be a whole number from 1 to {ImageListRequest.MaxLimit}.");
+    }
+
+    private async Task RemoveBlobsAsync(Guid imageId, IEnumerable<string> keys)
+    {
+        foreach (var key in keys)
+        {
+            try
+            {
+                // Not cancellable: clean-up must finish even when the client has gone.
+                await blobs.DeleteAsync(key, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                logger.LogError(e, "Could not remove blob {BlobKey} of {ImageId}", key, imageId);
+            }
+        }
+    }
+
+    private static DateTimeOffset TruncateToMilliseconds(DateTimeOffset value) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());
+
+    private static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "…";
+}

@@ -1,0 +1,16 @@
+using ImageService.Core.Processing;
+
+namespace ImageService.Core.Ports;
+
+/// <summary>
+/// Turns an untrusted upload into sanitised variants. Implementations decide the format from the bytes,
+/// enforce <see cref="UploadLimits"/>, and throw <see cref="ImageServiceException"/> for anything a client caused.
+/// </summary>
+public interface IImageProcessor
+{
+    /// <summary>Processes the image in the file at <paramref name="sourcePath"/> into every variant.</summary>
+    Task<ProcessedImage> ProcessAsync(string sourcePath, CancellationToken cancellationToken);
+
+    /// <summary>The formats this processor accepts, as media types.</summary>
+    IReadOnlyList<string> AcceptedContentTypes { get; }
+}

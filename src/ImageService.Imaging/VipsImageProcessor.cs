@@ -1,0 +1,185 @@
+using ImageService.Core;
+using ImageService.Core.Ports;
+using ImageService.Core.Processing;
+using NetVips;
+
+namespace ImageService.Imaging;
+
+/// <summary>
+/// The NetVips implementation of the processing pipeline: sniff the format, check the pixel count from the
+/// header, then encode the variants. The full-resolution decode happens once, streaming, for the original;
+/// display and thumbnail come from one shrink-on-load decode, so big photographs never sit in memory whole.
+/// </summary>
+public sealed class VipsImageProcessor : IImageProcessor, IDisposable
+{
+    private static readonly Dictionary<ImageFormat, string> ContentTypes = new()
+    {
+        [ImageFormat.Jpeg] = "image/jpeg",
+        [ImageFormat.Png] = "image/png",
+        [ImageFormat.WebP] = "image/webp",
+        [ImageFormat.Gif] = "image/gif",
+        [ImageFormat.Avif] = "image/avif",
+    };
+
+    private readonly UploadLimits limits;
+    private readonly SemaphoreSlim gate;
+
+    public VipsImageProcessor(UploadLimits limits, ProcessingOptions options)
+    {
+        this.limits = limits;
+        gate = new SemaphoreSlim(options.MaxConcurrentImages);
+        VipsRuntime.Configure(options.VipsConcurrency);
+    }
+
+    public IReadOnlyList<string> AcceptedContentTypes { get; } = [.. ContentTypes.Values];
+
+    public async Task<ProcessedImage> ProcessAsync(string sourcePath, CancellationToken cancellationToken)
+    {
+        var format = FormatSniffer.Detect(sourcePath);
+        EnsureAccepted(format);
+
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await Task.Run(() => Process(sourcePath, format), cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public void Dispose() => gate.Dispose();
+
+    private ProcessedImage Process(string path, ImageFormat format)
+    {
+        try
+        {
+            int orientation;
+            using (var header = Load(path, format, Enums.Access.Sequential))
+            {
+                EnsureWithinPixelLimit(header);
+                orientation = header.Contains("orientation") ? Math.Clamp((int)header.Get("orientation"), 1, 8) : 1;
+            }
+
+            var variants = new List<EncodedVariant>(3);
+            using (var display = Image.Thumbnail(path, VariantSpecs.Display.MaxWidth, height: VariantSpecs.Display.MaxHeight,
+                       size: Enums.Size.Down, failOn: Enums.FailOn.Error))
+            using (var displayPixels = ToSrgb(display).CopyMemory())
+            using (var thumbnail = displayPixels.ThumbnailImage(VariantSpecs.Thumbnail.MaxWidth, height: VariantSpecs.Thumbnail.MaxHeight,
+                       size: Enums.Size.Down, crop: Enums.Interesting.Centre))
+            {
+                variants.Add(EncodeWebp(thumbnail, VariantSpecs.Thumbnail));
+                variants.Add(EncodeWebp(displayPixels, VariantSpecs.Display));
+            }
+
+            // Rotation needs random access; upright images (most) stream through in strips.
+            var access = orientation == 1 ? Enums.Access.Sequential : Enums.Access.Random;
+            using var source = Load(path, format, access);
+            using var oriented = source.Autorot();
+            using var srgb = ToSrgb(oriented);
+            var original = EncodeOriginal(srgb, format);
+            variants.Add(original);
+            return new ProcessedImage(format.ToString().ToUpperInvariant(), original.Width, original.Height, variants);
+        }
+        catch (VipsException) when (format == ImageFormat.Heic)
+        {
+            throw ImageServiceException.Unsupported(
+                "This HEIC image cannot be decoded: the server's libvips has no HEVC decoder (or the file is damaged). Export it as JPEG, PNG, WebP or AVIF and upload again.");
+        }
+        catch (VipsException)
+        {
+            throw ImageServiceException.Unprocessable(
+                $"The file looks like {Describe(format)} but is corrupt or truncated and cannot be decoded. Re-export the image and upload it again.");
+        }
+    }
+
+    private static void EnsureAccepted(ImageFormat format)
+    {
+        if (format is ImageFormat.Heic or ImageFormat.Unknown || !ContentTypes.ContainsKey(format))
+        {
+            if (format == ImageFormat.Heic)
+            {
+                return; // attempted; a failed decode is reported as unsupported with its own reason
+            }
+
+            var seen = format == ImageFormat.Unknown ? "is not an image format this service recognises" : $"is {Describe(format)}, which is not accepted";
+            throw ImageServiceException.Unsupported(
+                $"The uploaded file {seen}. Accepted formats: JPEG, PNG, WebP, GIF (first frame) and AVIF. The format is read from the file's bytes; its name and Content-Type are ignored.");
+        }
+    }
+
+    private void EnsureWithinPixelLimit(Image header)
+    {
+        var pixels = (long)header.Width * header.PageHeight;
+        if (pixels > limits.MaxPixels)
+        {
+            throw ImageServiceException.Unprocessable(
+                $"The image is {header.Width} × {header.PageHeight} = {pixels:N0} pixels; the limit is {limits.MaxPixels:N0}. Resize it and upload again.");
+        }
+    }
+
+    // Each format goes to its own loader: libvips' own sniffing never chooses for untrusted bytes.
+    private static Image Load(string path, ImageFormat format, Enums.Access access) => format switch
+    {
+        ImageFormat.Jpeg => Image.Jpegload(path, access: access, failOn: Enums.FailOn.Error),
+        ImageFormat.Png => Image.Pngload(path, access: access, failOn: Enums.FailOn.Error),
+        ImageFormat.WebP => Image.Webpload(path, access: access, failOn: Enums.FailOn.Error),
+        ImageFormat.Gif => Image.Gifload(path, access: access, failOn: Enums.FailOn.Error),
+        ImageFormat.Avif or ImageFormat.Heic => Image.Heifload(path, access: access, failOn: Enums.FailOn.Error),
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "No loader for this format."),
+    };
+
+    /// <summary>Converts to 8-bit sRGB through the embedded ICC profile when there is one, so colours survive stripping it.</summary>
+    private static Image ToSrgb(Image image)
+    {
+        if (image.Contains("icc-profile-data"))
+        {
+            try
+            {
+                return image.IccTransform("srgb", embedded: true, intent: Enums.Intent.Perceptual, depth: 8);
+            }
+            catch (VipsException)
+            {
+                // A broken profile should not sink the upload: fall back to the plain colourspace conversion.
+            }
+        }
+
+        return image.Interpretation == Enums.Interpretation.Srgb && image.Format == Enums.BandFormat.Uchar
+            ? image.Copy()
+            : image.Colourspace(Enums.Interpretation.Srgb);
+    }
+
+    private static EncodedVariant EncodeOriginal(Image image, ImageFormat source)
+    {
+        var lossless = source is ImageFormat.Png or ImageFormat.Gif || image.HasAlpha();
+        var bytes = lossless
+            ? image.PngsaveBuffer(compression: 6, keep: Enums.ForeignKeep.None)
+            : image.JpegsaveBuffer(q: VariantSpecs.Original.Quality, optimizeCoding: true, subsampleMode: Enums.ForeignSubsample.On,
+                keep: Enums.ForeignKeep.None);
+        return new EncodedVariant(VariantSpecs.Original.Name, lossless ? "image/png" : "image/jpeg", lossless ? "png" : "jpg",
+            image.Width, image.Height, bytes);
+    }
+
+    private static EncodedVariant EncodeWebp(Image image, VariantSpec spec)
+    {
+        var bytes = image.WebpsaveBuffer(q: spec.Quality, keep: Enums.ForeignKeep.None);
+        return new EncodedVariant(spec.Name, "image/webp", "webp", image.Width, image.Height, bytes);
+    }
+
+    private static string Describe(ImageFormat format) => format switch
+    {
+        ImageFormat.Jpeg => "a JPEG",
+        ImageFormat.Png => "a PNG",
+        ImageFormat.WebP => "a WebP image",
+        ImageFormat.Gif => "a GIF",
+        ImageFormat.Avif => "an AVIF image",
+        ImageFormat.Heic => "a HEIC image",
+        ImageFormat.Svg => "SVG",
+        ImageFormat.Tiff => "TIFF",
+        ImageFormat.Bmp => "BMP",
+        ImageFormat.Pdf => "PDF",
+        ImageFormat.Jxl => "JPEG XL",
+        _ => "an unknown format",
+    };
+}

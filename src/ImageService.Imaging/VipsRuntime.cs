@@ -1,0 +1,44 @@
+using NetVips;
+
+namespace ImageService.Imaging;
+
+/// <summary>
+/// Process-wide libvips settings for untrusted input: every loader is blocked except the few formats we
+/// accept (so a crafted file can never reach the SVG, PDF, TIFF, matrix or CSV loaders), operations marked
+/// untrusted by libvips are blocked too, the operation cache is off and worker threads are bounded.
+/// </summary>
+public static class VipsRuntime
+{
+    private static readonly string[] AllowedLoaders =
+    [
+        "VipsForeignLoadJpeg", "VipsForeignLoadPng", "VipsForeignLoadWebp", "VipsForeignLoadNsgif", "VipsForeignLoadHeif",
+    ];
+
+    private static readonly Lock Gate = new();
+    private static bool configured;
+
+    public static void Configure(int vipsConcurrency)
+    {
+        lock (Gate)
+        {
+            NetVips.NetVips.Concurrency = vipsConcurrency;
+            if (configured)
+            {
+                return;
+            }
+
+            NetVips.NetVips.BlockUntrusted = true;
+            Operation.Block("VipsForeignLoad", true);
+            foreach (var loader in AllowedLoaders)
+            {
+                Operation.Block(loader, false);
+            }
+
+            // Every upload is new: caching operations would only hold memory.
+            Cache.Max = 0;
+            Cache.MaxFiles = 0;
+            Cache.MaxMem = 0;
+            configured = true;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using ImageService.Core.Ports;
+
+namespace ImageService.Storage.Local;
+
+/// <summary>
+/// Download links the app serves itself: <c>/files/{key}?exp=…&amp;ct=…&amp;fn=…&amp;sig=…</c>, where the
+/// signature is an HMAC-SHA256 over the key, the expiry, the content type and the file name.
+/// </summary>
+public sealed class LocalUrlSigner(byte[] key) : IBlobUrlSigner
+{
+    /// <summary>Relative, without a leading slash, so it resolves under whatever base path the app is served from.</summary>
+    public const string RoutePrefix = "files/";
+
+    public ValueTask<Uri> SignDownloadAsync(BlobDownload download, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        var expires = expiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var signature = Sign(download.Key, expires, download.ContentType, download.FileName);
+        var url = $"{RoutePrefix}{download.Key}?exp={expires}&ct={Uri.EscapeDataString(download.ContentType)}"
+                  + $"&fn={Uri.EscapeDataString(download.FileName)}&sig={signature}";
+        return ValueTask.FromResult(new Uri(url, UriKind.Relative));
+    }
+
+    /// <summary>Checks a link's parts; says whether it is genuine and, if so, whether it is still valid at <paramref name="now"/>.</summary>
+    public SignedLinkStatus Verify(string blobKey, string? expires, string? contentType, string? fileName, string? signature, DateTimeOffset now)
+    {
+        if (expires is null || contentType is null || fileName is null || signature is null
+            || !long.TryParse(expires, NumberStyles.None, CultureInfo.InvariantCulture, out var unixSeconds))
+        {
+            return SignedLinkStatus.Invalid;
+        }
+
+        var expected = Encoding.ASCII.GetBytes(Sign(blobKey, expires, contentType, fileName));
+        if (!CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(signature)))
+        {
+            return SignedLinkStatus.Invalid;
+        }
+
+        return now.ToUnixTimeSeconds() < unixSeconds ? SignedLinkStatus.Valid : SignedLinkStatus.Expired;
+    }
+
+    /// <summary>Reads the key from configuration, or from <c>{root}/url-signing.key</c>, creating that file on first run.</summary>
+    public static byte[] LoadOrCreateKey(LocalStorageOptions options, string root)
+    {
+        if (!string.IsNullOrEmpty(options.SigningKey))
+        {
+            return Convert.FromBase64String(options.SigningKey);
+        }
+
+        var path = Path.Combine(root, "url-signing.key");
+        if (!File.Exists(path))
+        {
+            Directory.CreateDirectory(root);
+            var fresh = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+            try
+            {
+                using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+                file.Write(Encoding.ASCII.GetBytes(fresh));
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another process created it first; use theirs.
+            }
+        }
+
+        return Convert.FromBase64String(File.ReadAllText(path).Trim());
+    }
+
+    private string Sign(string blobKey, string expires, string contentType, string fileName)
+    {
+        var payload = Encoding.UTF8.GetBytes($"{blobKey}\n{expires}\n{contentType}\n{fileName}");
+        return Convert.ToHexStringLower(HMACSHA256.HashData(key, payload));
+    }
+}
+
+public enum SignedLinkStatus
+{
+    Valid,
+    Expired,
+    Invalid,
+}

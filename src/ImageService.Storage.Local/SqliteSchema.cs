@@ -1,0 +1,66 @@
+using ImageService.Core.Listing;
+
+namespace ImageService.Storage.Local;
+
+/// <summary>The SQLite schema and the one list query per filter combination.</summary>
+internal static class SqliteSchema
+{
+    public const string Create = """
+        PRAGMA journal_mode = WAL;
+        PRAGMA synchronous = NORMAL;
+        CREATE TABLE IF NOT EXISTS images (
+            image_id     TEXT PRIMARY KEY,
+            user_id      TEXT NOT NULL,
+            caption      TEXT NOT NULL,
+            tags         TEXT NOT NULL,
+            created_at   INTEGER NOT NULL,
+            width        INTEGER NOT NULL,
+            height       INTEGER NOT NULL,
+            content_type TEXT NOT NULL,
+            size_bytes   INTEGER NOT NULL,
+            sha256       TEXT NOT NULL,
+            variants     TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS images_by_time ON images (created_at DESC, image_id DESC);
+        CREATE INDEX IF NOT EXISTS images_by_user ON images (user_id, created_at DESC, image_id DESC);
+        CREATE TABLE IF NOT EXISTS image_tags (
+            tag        TEXT NOT NULL,
+            user_id    TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            image_id   TEXT NOT NULL,
+            PRIMARY KEY (tag, created_at DESC, image_id DESC)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS image_tags_by_user ON image_tags (tag, user_id, created_at DESC, image_id DESC);
+        CREATE INDEX IF NOT EXISTS image_tags_by_image ON image_tags (image_id);
+        """;
+
+    public const string Columns =
+        "i.image_id, i.user_id, i.caption, i.tags, i.created_at, i.width, i.height, i.content_type, i.size_bytes, i.sha256, i.variants";
+
+    /// <summary>A tag filter reads image_tags (which carries user_id and the sort key); otherwise images itself.</summary>
+    public static string ListQuery(IndexQuery query)
+    {
+        var alias = query.Tag is null ? "i" : "t";
+        var conditions = new List<string>();
+        if (query.Tag is not null)
+        {
+            conditions.Add("t.tag = $tag");
+        }
+
+        if (query.UserId is not null)
+        {
+            conditions.Add($"{alias}.user_id = $user");
+        }
+
+        if (query.After is not null)
+        {
+            conditions.Add($"({alias}.created_at, {alias}.image_id) < ($after_created, $after_id)");
+        }
+
+        var from = query.Tag is null
+            ? "FROM images i"
+            : "FROM image_tags t JOIN images i ON i.image_id = t.image_id";
+        var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+        return $"SELECT {Columns} {from} {where} ORDER BY {alias}.created_at DESC, {alias}.image_id DESC LIMIT $limit";
+    }
+}

@@ -1,0 +1,62 @@
+using ImageService.Core;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ImageService.Errors;
+
+/// <summary>The one place where failures become HTTP statuses. Client mistakes keep their message; anything
+/// else is logged with its trace id and answered with a 500 that reveals nothing but that id.</summary>
+internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            ImageServiceException e => (StatusOf(e.Kind), TitleOf(e.Kind), e.Message),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                (413, "Upload too large", "The request body is larger than this service accepts; see GET /limits for max_upload_bytes."),
+            BadHttpRequestException e => (e.StatusCode, "Bad request", $"The request could not be read: {e.Message}"),
+            _ => (500, "Internal server error", "Something went wrong on our side. Quote the trace_id when you report it."),
+        };
+
+        if (status >= 500)
+        {
+            logger.LogError(exception, "Unhandled failure on {Method} {Path} ({TraceId})",
+                context.Request.Method, context.Request.Path, context.TraceIdentifier);
+        }
+
+        if (context.Response.HasStarted)
+        {
+            return false;
+        }
+
+        context.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+
+    private static int StatusOf(ImageErrorKind kind) => kind switch
+    {
+        ImageErrorKind.InvalidRequest => StatusCodes.Status400BadRequest,
+        ImageErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        ImageErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ImageErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        ImageErrorKind.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
+        ImageErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    private static string TitleOf(ImageErrorKind kind) => kind switch
+    {
+        ImageErrorKind.InvalidRequest => "Invalid request",
+        ImageErrorKind.Forbidden => "Link not valid",
+        ImageErrorKind.NotFound => "Not found",
+        ImageErrorKind.TooLarge => "Upload too large",
+        ImageErrorKind.UnsupportedFormat => "Unsupported media type",
+        ImageErrorKind.Unprocessable => "Image cannot be processed",
+        _ => "Invalid request",
+    };
+}

@@ -1,0 +1,64 @@
+using System.Text.Json.Serialization;
+using ImageService.Core.Images;
+
+namespace ImageService.Images;
+
+/// <summary>One image in full: the record, a download link for every variant, and when the links expire.</summary>
+public sealed record ImageResponse(
+    Guid ImageId,
+    string UserId,
+    string Caption,
+    IReadOnlyList<string> Tags,
+    DateTimeOffset CreatedAt,
+    int Width,
+    int Height,
+    string ContentType,
+    long SizeBytes,
+    string Sha256,
+    Uri Url,
+    Uri ThumbnailUrl,
+    DateTimeOffset ExpiresAt,
+    IReadOnlyList<VariantResponse> Variants)
+{
+    /// <summary>Set on upload responses only.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    [JsonPropertyOrder(-1)]
+    public string? Message { get; init; }
+
+    public static ImageResponse From(SignedImage image, Uri baseUri)
+    {
+        var r = image.Record;
+        return new ImageResponse(r.ImageId, r.UserId, r.Caption, r.Tags, r.CreatedAt, r.Width, r.Height, r.ContentType, r.SizeBytes, r.Sha256,
+            new Uri(baseUri, image.Url), new Uri(baseUri, image.ThumbnailUrl), image.ExpiresAt,
+            [.. r.Variants.Select(v => new VariantResponse(v.Name, v.ContentType, v.Width, v.Height, v.SizeBytes, new Uri(baseUri, image.Urls[v.Name])))]);
+    }
+}
+
+/// <summary>One stored rendition of an image and its download link.</summary>
+public sealed record VariantResponse(string Name, string ContentType, int Width, int Height, long SizeBytes, Uri Url);
+
+/// <summary>An image in a list: the fields of the original specification plus size and a thumbnail link.</summary>
+public sealed record ImageSummaryResponse(
+    Guid ImageId,
+    string UserId,
+    string Caption,
+    IReadOnlyList<string> Tags,
+    DateTimeOffset CreatedAt,
+    int Width,
+    int Height,
+    string ContentType,
+    Uri Url,
+    Uri ThumbnailUrl)
+{
+    public static ImageSummaryResponse From(SignedImage image, Uri baseUri)
+    {
+        var r = image.Record;
+        return new ImageSummaryResponse(r.ImageId, r.UserId, r.Caption, r.Tags, r.CreatedAt, r.Width, r.Height, r.ContentType,
+            new Uri(baseUri, image.Url), new Uri(baseUri, image.ThumbnailUrl));
+    }
+}
+
+public sealed record MessageResponse(string Message);
+
+/// <summary>Describes the upload form for the OpenAPI document; the endpoint reads the body itself, streaming.</summary>
+public sealed record UploadFormDescription(IFormFile File, string Metadata);

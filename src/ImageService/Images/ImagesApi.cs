@@ -1,0 +1,110 @@
+using ImageService.Core;
+using ImageService.Core.Images;
+using ImageService.Core.Listing;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ImageService.Images;
+
+internal static class ImagesApi
+{
+    private const string Uploaded = "Image uploaded successfully";
+    private const string Deleted = "Image deleted successfully";
+
+    public static IEndpointRouteBuilder MapImagesApi(this IEndpointRouteBuilder app)
+    {
+        var images = app.MapGroup("/images").WithTags("Images");
+
+        images.MapPost("/", UploadImage)
+            .WithSummary("Upload an image with its metadata")
+            .Accepts<UploadFormDescription>("multipart/form-data")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        images.MapGet("/", ListImages)
+            .WithSummary("List images, newest first, optionally by user and/or tag")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        images.MapGet("/{image_id}", GetImage)
+            .WithSummary("Get an image's record and signed download links (or a redirect to the image)")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        images.MapDelete("/{image_id}", DeleteImage)
+            .WithSummary("Delete an image, its variants and its metadata")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    private static async Task<Created<ImageResponse>> UploadImage(
+        HttpRequest request, UploadFormReader forms, ImageCatalog catalog, CancellationToken cancellationToken)
+    {
+        using var form = await forms.ReadAsync(request, cancellationToken);
+        var record = await catalog.UploadAsync(form.Metadata, form.FilePath, cancellationToken);
+        var signed = await catalog.SignAsync(record, cancellationToken);
+        var body = ImageResponse.From(signed, BaseUri(request)) with { Message = Uploaded };
+        return TypedResults.Created($"{request.PathBase}/images/{record.ImageId:D}", body);
+    }
+
+    private static async Task<Ok<List<ImageSummaryResponse>>> ListImages(
+        HttpContext context,
+        ImageCatalog catalog,
+        [FromQuery(Name = "user_id")] string? userId,
+        [FromQuery] string? tag,
+        [FromQuery] string? limit,
+        [FromQuery] string? cursor,
+        CancellationToken cancellationToken)
+    {
+        var page = await catalog.ListAsync(new ImageListRequest(userId, tag, limit, cursor), cancellationToken);
+        var baseUri = BaseUri(context.Request);
+        var items = new List<ImageSummaryResponse>(page.Items.Count);
+        foreach (var record in page.Items)
+        {
+            var signed = await catalog.SignAsync(record, cancellationToken, VariantNames.Original, VariantNames.Thumbnail);
+            items.Add(ImageSummaryResponse.From(signed, baseUri));
+        }
+
+        if (page.NextCursor is not null)
+        {
+            // The body stays the bare array of the original specification; the next page travels in a Link header.
+            var next = QueryString.Create(new Dictionary<string, string?>
+            {
+                ["user_id"] = userId, ["tag"] = tag, ["limit"] = limit, ["cursor"] = page.NextCursor,
+            }.Where(pair => !string.IsNullOrEmpty(pair.Value)));
+            context.Response.Headers.Link = $"<{new Uri(baseUri, "images" + next)}>; rel=\"next\"";
+        }
+
+        return TypedResults.Ok(items);
+    }
+
+    private static async Task<Results<Ok<ImageResponse>, RedirectHttpResult>> GetImage(
+        HttpRequest request,
+        ImageCatalog catalog,
+        [FromRoute(Name = "image_id")] string imageId,
+        [FromQuery] string? redirect,
+        CancellationToken cancellationToken)
+    {
+        var id = ImageCatalog.ParseImageId(imageId);
+        var record = await catalog.GetAsync(id, cancellationToken) ?? throw NoSuchImage(id);
+        var response = ImageResponse.From(await catalog.SignAsync(record, cancellationToken), BaseUri(request));
+        return IsTrue(redirect)
+            ? TypedResults.Redirect(response.Url.AbsoluteUri)
+            : TypedResults.Ok(response);
+    }
+
+    private static async Task<Ok<MessageResponse>> DeleteImage(
+        ImageCatalog catalog, [FromRoute(Name = "image_id")] string imageId, CancellationToken cancellationToken)
+    {
+        var id = ImageCatalog.ParseImageId(imageId);
+        return await catalog.DeleteAsync(id, cancellationToken)
+            ? TypedResults.Ok(new MessageResponse(Deleted))
+            : throw NoSuchImage(id);
+    }
+
+    private static ImageServiceException NoSuchImage(Guid id) =>
+        ImageServiceException.NotFound($"There is no image with id {id:D}. It may have been deleted; GET /images lists the ones that exist.");
+
+    private static bool IsTrue(string? value) => value is not null && (value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase));
+
+    private static Uri BaseUri(HttpRequest request) => new($"{request.Scheme}://{request.Host}{request.PathBase}/");
+}

@@ -1,0 +1,48 @@
+using ImageService.Core.Images;
+using ImageService.Core.Listing;
+using ImageService.Core.Ports;
+using ImageService.Core.Processing;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ImageService.Limits;
+
+internal static class LimitsApi
+{
+    public static IEndpointRouteBuilder MapLimitsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/limits", GetLimits)
+            .WithTags("Limits")
+            .WithSummary("What this deployment accepts: sizes, pixels, formats, metadata rules, page sizes and variants");
+        return app;
+    }
+
+    private static Ok<LimitsResponse> GetLimits(UploadLimits limits, DownloadOptions downloads, IImageProcessor processor) =>
+        TypedResults.Ok(new LimitsResponse(
+            limits.MaxUploadBytes,
+            limits.MaxPixels,
+            limits.MaxMetadataBytes,
+            processor.AcceptedContentTypes,
+            UploadLimits.MaxUserIdLength,
+            UploadLimits.MaxCaptionLength,
+            UploadLimits.MaxTags,
+            UploadLimits.MaxTagLength,
+            ImageListRequest.DefaultLimit,
+            ImageListRequest.MaxLimit,
+            downloads.UrlExpirySeconds,
+            VariantSpecs.All));
+}
+
+/// <summary>The published limits of this deployment.</summary>
+public sealed record LimitsResponse(
+    long MaxUploadBytes,
+    long MaxPixels,
+    int MaxMetadataBytes,
+    IReadOnlyList<string> AcceptedContentTypes,
+    int MaxUserIdLength,
+    int MaxCaptionLength,
+    int MaxTags,
+    int MaxTagLength,
+    int DefaultPageSize,
+    int MaxPageSize,
+    int DownloadUrlExpirySeconds,
+    IReadOnlyList<VariantSpec> Variants);

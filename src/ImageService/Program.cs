@@ -1,0 +1,31 @@
+using ImageService.ApiDocs;
+using ImageService.Configuration;
+using ImageService.Errors;
+using ImageService.Files;
+using ImageService.Health;
+using ImageService.Images;
+using ImageService.Limits;
+using ImageService.Processing;
+using ImageService.Storage;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddApiConventions();
+builder.AddApiErrors();
+builder.AddApiDocs();
+builder.AddImageStorage();
+builder.AddImageProcessing();
+
+var app = builder.Build();
+
+app.UseApiErrors();
+app.MapApiDocs();
+app.MapHealthApi();
+app.MapLimitsApi();
+app.MapImagesApi();
+app.MapFilesApi();
+
+app.Run();
+
+/// <summary>The web host; public so the API tests can start it in memory.</summary>
+public partial class Program;
