@@ -1,0 +1,176 @@
+using ImageService.Core;
+using ImageService.Core.Processing;
+using ImageService.Testing;
+
+namespace ImageService.Imaging.Tests;
+
+/// <summary>The pipeline on generated images, judged by the bytes it would store.</summary>
+public sealed class PipelineTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("pipeline-").FullName;
+    private readonly VipsImageProcessor processor = new(new UploadLimits { MaxPixels = 50_000_000 }, new ProcessingOptions());
+
+    [Fact]
+    public async Task Orientation_is_applied_and_every_trace_of_exif_gps_and_xmp_is_gone()
+    {
+        var upload = TestImages.JpegWithOrientationAndGps();
+        // The test image really carries what we claim to remove.
+        Assert.Contains(ImageInspection.MetadataFields(upload), f => f.Contains("GPS", StringComparison.Ordinal));
+        Assert.True(ImageInspection.ContainsText(upload, TestImages.XmpPlace));
+
+        var result = await ProcessAsync(upload);
+
+        Assert.Equal((100, 200), (result.Width, result.Height));
+        foreach (var variant in result.Variants)
+        {
+            var bytes = variant.Bytes.ToArray();
+            Assert.Empty(ImageInspection.MetadataFields(bytes));
+            Assert.False(ImageInspection.ContainsText(bytes, "Exif"), $"{variant.Name} still has an EXIF block");
+            Assert.False(ImageInspection.ContainsText(bytes, TestImages.XmpPlace), $"{variant.Name} still has the XMP place name");
+        }
+
+        // Rotated 90° clockwise: the red left half is now on top, the blue right half at the bottom.
+        var original = Variant(result, "original");
+        Assert.Equal((100, 200), (original.Width, original.Height));
+        AssertColour([255, 0, 0], ImageInspection.ColourAt(original.Bytes.ToArray(), 50, 40));
+        AssertColour([0, 0, 255], ImageInspection.ColourAt(original.Bytes.ToArray(), 50, 160));
+        var display = Variant(result, "display").Bytes.ToArray();
+        Assert.Equal(100, ImageInspection.Describe(display).Width);
+        AssertColour([255, 0, 0], ImageInspection.ColourAt(display, 50, 40));
+    }
+
+    [Fact]
+    public async Task A_photo_gets_a_square_thumbnail_a_feed_sized_display_and_a_full_size_jpeg()
+    {
+        var result = await ProcessAsync(TestImages.Jpeg(4000, 3000));
+
+        var thumbnail = ImageInspection.Describe(Variant(result, "thumbnail").Bytes.ToArray());
+        var display = ImageInspection.Describe(Variant(result, "display").Bytes.ToArray());
+        var original = ImageInspection.Describe(Variant(result, "original").Bytes.ToArray());
+        Assert.Equal((320, 320, "webpload_buffer"), (thumbnail.Width, thumbnail.Height, thumbnail.Loader));
+        Assert.Equal((1080, 810, "webpload_buffer"), (display.Width, display.Height, display.Loader));
+        Assert.Equal((4000, 3000, "jpegload_buffer"), (original.Width, original.Height, original.Loader));
+        Assert.Equal("image/jpeg", Variant(result, "original").ContentType);
+    }
+
+    [Fact]
+    public async Task A_tall_portrait_fits_the_feed_box_by_height_and_a_small_image_is_never_enlarged()
+    {
+        var tall = await ProcessAsync(TestImages.Jpeg(1200, 3000));
+        var small = await ProcessAsync(TestImages.Png(200, 100));
+
+        Assert.Equal((540, 1350), (Variant(tall, "display").Width, Variant(tall, "display").Height));
+        Assert.Equal((200, 100), (Variant(small, "display").Width, Variant(small, "display").Height));
+        Assert.True(Variant(small, "thumbnail").Width <= 200);
+    }
+
+    [Fact]
+    public async Task Transparency_survives_in_a_png_original_and_webp_variants()
+    {
+        var result = await ProcessAsync(TestImages.PngWithAlpha(300, 200));
+
+        var original = Variant(result, "original");
+        Assert.Equal("image/png", original.ContentType);
+        var described = ImageInspection.Describe(original.Bytes.ToArray());
+        Assert.Equal(4, described.Bands);
+        Assert.Equal(255, ImageInspection.AlphaAt(original.Bytes.ToArray(), 10, 100));
+        Assert.Equal(0, ImageInspection.AlphaAt(original.Bytes.ToArray(), 290, 100));
+        Assert.Equal(4, ImageInspection.Describe(Variant(result, "display").Bytes.ToArray()).Bands);
+    }
+
+    [Theory]
+    [InlineData("webp", "WEBP")]
+    [InlineData("gif", "GIF")]
+    [InlineData("avif", "AVIF")]
+    public async Task Other_accepted_formats_are_decoded_from_their_bytes(string kind, string expectedFormat)
+    {
+        var bytes = kind switch
+        {
+            "webp" => TestImages.WebP(300, 200),
+            "gif" => TestImages.Gif(120, 80),
+            _ => TestImages.Avif(96, 64),
+        };
+
+        var result = await ProcessAsync(bytes, "photo.jpg");
+
+        Assert.Equal(expectedFormat, result.SourceFormat);
+        Assert.Equal(3, result.Variants.Count);
+        Assert.All(result.Variants, v => Assert.True(v.Bytes.Length > 0));
+    }
+
+    [Fact]
+    public async Task A_truncated_jpeg_is_unprocessable()
+    {
+        var error = await Assert.ThrowsAsync<ImageServiceException>(() => ProcessAsync(TestImages.Truncated(TestImages.NoisyJpeg())));
+
+        Assert.Equal(ImageErrorKind.Unprocessable, error.Kind);
+        Assert.Contains("corrupt or truncated", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_header_claiming_ten_billion_pixels_is_refused_before_decoding()
+    {
+        var error = await Assert.ThrowsAsync<ImageServiceException>(() => ProcessAsync(TestImages.PngClaiming(100_000, 100_000)));
+
+        Assert.Equal(ImageErrorKind.Unprocessable, error.Kind);
+        Assert.Contains("10,000,000,000 pixels", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_real_pixel_flood_png_is_refused_by_its_header()
+    {
+        var flood = TestImages.PixelFloodPng(10_000, 10_000);
+        Assert.True(flood.Length < 1_000_000, "the flood must be small on disk to be a flood");
+
+        var error = await Assert.ThrowsAsync<ImageServiceException>(() => ProcessAsync(flood));
+
+        Assert.Equal(ImageErrorKind.Unprocessable, error.Kind);
+        Assert.Contains("100,000,000 pixels", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("svg", "SVG")]
+    [InlineData("text", "not an image format")]
+    public async Task Non_images_and_refused_formats_are_unsupported_whatever_their_name(string kind, string named)
+    {
+        var bytes = kind == "svg" ? TestImages.Svg() : TestImages.Text();
+
+        var error = await Assert.ThrowsAsync<ImageServiceException>(() => ProcessAsync(bytes, "innocent.jpg"));
+
+        Assert.Equal(ImageErrorKind.UnsupportedFormat, error.Kind);
+        Assert.Contains(named, error.Message, StringComparison.Ordinal);
+        Assert.Contains("JPEG, PNG, WebP, GIF", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_heic_this_libvips_cannot_decode_is_unsupported_and_says_why()
+    {
+        var error = await Assert.ThrowsAsync<ImageServiceException>(() => ProcessAsync(TestImages.FakeHeic(), "IMG_0001.HEIC"));
+
+        Assert.Equal(ImageErrorKind.UnsupportedFormat, error.Kind);
+        Assert.Contains("HEIC", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        processor.Dispose();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private async Task<ProcessedImage> ProcessAsync(byte[] bytes, string name = "upload.bin")
+    {
+        var path = Path.Combine(folder, $"{Guid.NewGuid():N}-{name}");
+        await File.WriteAllBytesAsync(path, bytes);
+        return await processor.ProcessAsync(path, default);
+    }
+
+    private static EncodedVariant Variant(ProcessedImage image, string name) => image.Variants.Single(v => v.Name == name);
+
+    private static void AssertColour(double[] expected, double[] actual)
+    {
+        for (var band = 0; band < expected.Length; band++)
+        {
+            Assert.InRange(actual[band], expected[band] - 30, expected[band] + 30);
+        }
+    }
+}

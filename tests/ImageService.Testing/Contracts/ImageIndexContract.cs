@@ -1,0 +1,170 @@
+using ImageService.Core.Images;
+using ImageService.Core.Listing;
+using ImageService.Core.Ports;
+using Xunit;
+
+namespace ImageService.Testing.Contracts;
+
+/// <summary>What every <see cref="IImageIndex"/> must do. Each backend's tests derive from this class once.</summary>
+public abstract class ImageIndexContract : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Start = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+    private IImageIndex? index;
+
+    protected IImageIndex Index => index ?? throw new InvalidOperationException("The index is created in InitializeAsync.");
+
+    /// <summary>A new, empty index for one test.</summary>
+    protected abstract Task<IImageIndex> CreateIndexAsync();
+
+    protected virtual Task DestroyIndexAsync() => Task.CompletedTask;
+
+    public async Task InitializeAsync() => index = await CreateIndexAsync();
+
+    public Task DisposeAsync() => DestroyIndexAsync();
+
+    public static ImageRecord Record(string userId, int minute, params string[] tags)
+    {
+        var id = Guid.NewGuid();
+        return new ImageRecord(id, userId, $"caption of {id}", tags, Start.AddMinutes(minute), 1080, 720, "image/jpeg", 12345,
+            new string('a', 64),
+            [
+                new StoredVariant(VariantNames.Thumbnail, BlobKeys.ForVariant(id, "thumbnail", "webp"), "image/webp", 320, 320, 999),
+                new StoredVariant(VariantNames.Original, BlobKeys.ForVariant(id, "original", "jpg"), "image/jpeg", 1080, 720, 12345),
+            ]);
+    }
+
+    [Fact]
+    public async Task An_added_record_reads_back_field_for_field()
+    {
+        var record = Record("u1", 0, "travel", "beach") with { Caption = "Beach vibes 🌊 #sunset" };
+        Assert.True(await Index.TryAddAsync(record, default));
+
+        var read = await Index.GetAsync(record.ImageId, default);
+
+        Assert.NotNull(read);
+        AssertSame(record, read);
+    }
+
+    [Fact]
+    public async Task Adding_an_existing_id_changes_nothing()
+    {
+        var record = Record("u1", 0, "travel");
+        await Index.TryAddAsync(record, default);
+
+        Assert.False(await Index.TryAddAsync(record with { UserId = "intruder", Tags = ["stolen"] }, default));
+
+        var read = await Index.GetAsync(record.ImageId, default);
+        Assert.Equal("u1", read!.UserId);
+        Assert.Empty(await Index.ListAsync(new IndexQuery(null, "stolen", 10), default));
+        Assert.Empty(await Index.ListAsync(new IndexQuery("intruder", null, 10), default));
+    }
+
+    [Fact]
+    public async Task An_unknown_id_reads_as_null()
+    {
+        Assert.Null(await Index.GetAsync(Guid.NewGuid(), default));
+    }
+
+    [Fact]
+    public async Task Lists_are_newest_first_and_filter_by_user_tag_or_both()
+    {
+        var a = Record("alice", 1, "travel");
+        var b = Record("bob", 2, "travel", "food");
+        var c = Record("alice", 3, "food");
+        var d = Record("alice", 4, "travel", "food");
+        foreach (var r in new[] { a, b, c, d })
+        {
+            await Index.TryAddAsync(r, default);
+        }
+
+        Assert.Equal(Ids(d, c, b, a), await ListIds(new IndexQuery(null, null, 10)));
+        Assert.Equal(Ids(d, c, a), await ListIds(new IndexQuery("alice", null, 10)));
+        Assert.Equal(Ids(d, b, a), await ListIds(new IndexQuery(null, "travel", 10)));
+        Assert.Equal(Ids(d, c), await ListIds(new IndexQuery("alice", "food", 10)));
+        Assert.Empty(await ListIds(new IndexQuery("carol", null, 10)));
+        Assert.Empty(await ListIds(new IndexQuery(null, "trave", 10)));
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("alice", null)]
+    [InlineData(null, "travel")]
+    [InlineData("alice", "travel")]
+    public async Task Paging_after_a_position_walks_every_match_once_in_order(string? userId, string? tag)
+    {
+        // Several images share a timestamp, so the id must break ties consistently.
+        var records = Enumerable.Range(0, 23)
+            .Select(i => Record(i % 3 == 0 ? "bob" : "alice", i / 4, i % 2 == 0 ? ["travel"] : ["food"]))
+            .ToList();
+        foreach (var r in records)
+        {
+            await Index.TryAddAsync(r, default);
+        }
+
+        var expected = records
+            .Where(r => (userId is null || r.UserId == userId) && (tag is null || r.Tags.Contains(tag)))
+            .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.ImageId.ToString("D"), StringComparer.Ordinal)
+            .Select(r => r.ImageId)
+            .ToList();
+
+        var walked = new List<Guid>();
+        ListPosition? after = null;
+        while (true)
+        {
+            var page = await Index.ListAsync(new IndexQuery(userId, tag, 4, after), default);
+            Assert.True(page.Count <= 4);
+            walked.AddRange(page.Select(r => r.ImageId));
+            if (page.Count < 4)
+            {
+                break;
+            }
+
+            after = new ListPosition(page[^1].CreatedAt, page[^1].ImageId);
+        }
+
+        Assert.Equal(expected, walked);
+    }
+
+    [Fact]
+    public async Task A_removed_record_is_gone_from_reads_and_every_list()
+    {
+        var keep = Record("alice", 1, "travel");
+        var gone = Record("alice", 2, "travel");
+        await Index.TryAddAsync(keep, default);
+        await Index.TryAddAsync(gone, default);
+
+        Assert.True(await Index.RemoveAsync(gone.ImageId, default));
+
+        Assert.Null(await Index.GetAsync(gone.ImageId, default));
+        Assert.Equal(Ids(keep), await ListIds(new IndexQuery(null, null, 10)));
+        Assert.Equal(Ids(keep), await ListIds(new IndexQuery("alice", null, 10)));
+        Assert.Equal(Ids(keep), await ListIds(new IndexQuery(null, "travel", 10)));
+        Assert.Equal(Ids(keep), await ListIds(new IndexQuery("alice", "travel", 10)));
+        Assert.False(await Index.RemoveAsync(gone.ImageId, default));
+    }
+
+    [Fact]
+    public async Task The_probe_succeeds_on_a_working_index()
+    {
+        await Index.ProbeAsync(default);
+    }
+
+    private static List<Guid> Ids(params ImageRecord[] records) => [.. records.Select(r => r.ImageId)];
+
+    private async Task<List<Guid>> ListIds(IndexQuery query) =>
+        [.. (await Index.ListAsync(query, default)).Select(r => r.ImageId)];
+
+    private static void AssertSame(ImageRecord expected, ImageRecord actual)
+    {
+        Assert.Equal(expected.ImageId, actual.ImageId);
+        Assert.Equal(expected.UserId, actual.UserId);
+        Assert.Equal(expected.Caption, actual.Caption);
+        Assert.Equal(expected.Tags, actual.Tags);
+        Assert.Equal(expected.CreatedAt, actual.CreatedAt);
+        Assert.Equal((expected.Width, expected.Height), (actual.Width, actual.Height));
+        Assert.Equal(expected.ContentType, actual.ContentType);
+        Assert.Equal(expected.SizeBytes, actual.SizeBytes);
+        Assert.Equal(expected.Sha256, actual.Sha256);
+        Assert.Equal(expected.Variants, actual.Variants);
+    }
+}

@@ -1,0 +1,189 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+using NetVips;
+
+namespace ImageService.Testing;
+
+/// <summary>Images made on the fly for tests: real encodings from libvips, plus hand-built hostile files.</summary>
+public static class TestImages
+{
+    public static byte[] Jpeg(int width = 640, int height = 480, double[]? colour = null) =>
+        Solid(width, height, colour ?? [200, 120, 40]).JpegsaveBuffer(q: 90);
+
+    /// <summary>A JPEG full of noise, so that it has plenty of entropy-coded data to cut short.</summary>
+    public static byte[] NoisyJpeg(int width = 800, int height = 600)
+    {
+        using var noise = Image.Gaussnoise(width, height, mean: 128, sigma: 40);
+        using var rgb = noise.Bandjoin(noise, noise).Cast(Enums.BandFormat.Uchar).Copy(interpretation: Enums.Interpretation.Srgb);
+        return rgb.JpegsaveBuffer(q: 95);
+    }
+
+    public static byte[] PngWithAlpha(int width = 300, int height = 200)
+    {
+        // Opaque red on the left half, fully transparent on the right.
+        using var rgb = Solid(width, height, [255, 0, 0]);
+        using var black = Image.Black(width, height);
+        using var alpha = (black + 255).Cast(Enums.BandFormat.Uchar);
+        using var mask = alpha.ExtractArea(0, 0, width / 2, height).Embed(0, 0, width, height);
+        using var rgba = rgb.Bandjoin(mask).Copy(interpretation: Enums.Interpretation.Srgb);
+        return rgba.PngsaveBuffer();
+    }
+
+    public static byte[] Png(int width = 300, int height = 200) => Solid(width, height, [20, 160, 220]).PngsaveBuffer();
+
+    public static byte[] WebP(int width = 300, int height = 200) => Solid(width, height, [30, 200, 90]).WebpsaveBuffer(q: 90);
+
+    public static byte[] Gif(int width = 120, int height = 80) => Solid(width, height, [0, 0, 255]).GifsaveBuffer();
+
+    public static byte[] Avif(int width = 96, int height = 64) =>
+        Solid(width, height, [250, 250, 0]).HeifsaveBuffer(compression: Enums.ForeignHeifCompression.Av1, q: 60, effort: 0);
+
+    /// <summary>
+    /// A 200 × 100 JPEG whose left half is red and right half blue, with EXIF saying "rotate 90° clockwise"
+    /// (orientation 6), GPS coordinates, and an XMP packet that names a place. Displayed correctly it is
+    /// 100 × 200 with red on top.
+    /// </summary>
+    public static byte[] JpegWithOrientationAndGps()
+    {
+        using var red = Solid(100, 100, [255, 0, 0]);
+        using var blue = Solid(100, 100, [0, 0, 255]);
+        using var both = red.Join(blue, Enums.Direction.Horizontal);
+        var jpeg = both.JpegsaveBuffer(q: 95, keep: Enums.ForeignKeep.None);
+        return InsertAfterSoi(jpeg, ExifSegment(orientation: 6), XmpSegment());
+    }
+
+    public const string XmpPlace = "Secret Beach Hideaway";
+
+    public static byte[] Truncated(byte[] image, double keep = 0.6) => image[..(int)(image.Length * keep)];
+
+    /// <summary>A valid PNG header claiming the given size, followed by a few bytes of pixel data.</summary>
+    public static byte[] PngClaiming(int width, int height)
+    {
+        using var file = new MemoryStream();
+        file.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var header = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, width);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        header[8] = 8; // bit depth
+        header[9] = 2; // truecolour
+        WriteChunk(file, "IHDR", header);
+        using (var compressed = new MemoryStream())
+        {
+            using (var zlib = new ZLibStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                zlib.Write(new byte[4096]);
+            }
+
+            WriteChunk(file, "IDAT", compressed.ToArray());
+        }
+
+        WriteChunk(file, "IEND", []);
+        return file.ToArray();
+    }
+
+    /// <summary>A real, small PNG of a huge canvas: it compresses to little but decodes to width × height pixels.</summary>
+    public static byte[] PixelFloodPng(int width, int height) =>
+        Image.Black(width, height).Cast(Enums.BandFormat.Uchar).PngsaveBuffer(compression: 9);
+
+    public static byte[] Svg() => Encoding.UTF8.GetBytes(
+        "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100\" height=\"100\"><script>alert(1)</script><rect width=\"100\" height=\"100\" fill=\"red\"/></svg>");
+
+    public static byte[] Text() => Encoding.UTF8.GetBytes("This is not an image, whatever its name says.\n");
+
+    /// <summary>An ISO-BMFF file branded HEIC whose payload is not a real HEVC stream.</summary>
+    public static byte[] FakeHeic()
+    {
+        var bytes = new byte[512];
+        byte[] ftyp = [0, 0, 0, 24, .. "ftypheic"u8, 0, 0, 0, 0, .. "mif1heic"u8];
+        ftyp.CopyTo(bytes, 0);
+        new Random(7).NextBytes(bytes.AsSpan(ftyp.Length));
+        return bytes;
+    }
+
+    private static Image Solid(int width, int height, double[] colour)
+    {
+        using var black = Image.Black(width, height, bands: 3);
+        using var filled = black + colour;
+        return filled.Cast(Enums.BandFormat.Uchar).Copy(interpretation: Enums.Interpretation.Srgb);
+    }
+
+    private static void WriteChunk(Stream file, string type, byte[] data)
+    {
+        Span<byte> number = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(number, data.Length);
+        file.Write(number);
+        var typed = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
+        file.Write(typed);
+        BinaryPrimitives.WriteUInt32BigEndian(number, Crc32(typed));
+        file.Write(number);
+    }
+
+    private static uint Crc32(byte[] data)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in data)
+        {
+            crc ^= b;
+            for (var bit = 0; bit < 8; bit++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+            }
+        }
+
+        return ~crc;
+    }
+
+    private static byte[] InsertAfterSoi(byte[] jpeg, params byte[][] segments) =>
+        [.. jpeg[..2], .. segments.SelectMany(s => s), .. jpeg[2..]];
+
+    // A little-endian TIFF structure: IFD0 with Orientation and a GPS IFD pointer; the GPS IFD with 51°30'N 0°7'W.
+    private static byte[] ExifSegment(ushort orientation)
+    {
+        var tiff = new byte[140];
+        "II"u8.CopyTo(tiff);
+        var span = tiff.AsSpan();
+        BinaryPrimitives.WriteUInt16LittleEndian(span[2..], 42);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], 8);
+        var at = 8;
+        void Entry(ushort tag, ushort type, uint count, uint value)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(at), tag);
+            BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(at + 2), type);
+            BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(at + 4), count);
+            BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(at + 8), value);
+            at += 12;
+        }
+
+        BinaryPrimitives.WriteUInt16LittleEndian(span[at..], 2);
+        at += 2;
+        Entry(0x0112, 3, 1, orientation);
+        Entry(0x8825, 4, 1, 38);
+        at += 4; // no next IFD
+        BinaryPrimitives.WriteUInt16LittleEndian(span[at..], 4);
+        at += 2;
+        Entry(0x0001, 2, 2, 'N');
+        Entry(0x0002, 5, 3, 92);
+        Entry(0x0003, 2, 2, 'W');
+        Entry(0x0004, 5, 3, 116);
+        uint[] rationals = [51, 1, 30, 1, 0, 1, 0, 1, 7, 1, 0, 1];
+        for (var i = 0; i < rationals.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(span[(92 + (i * 4))..], rationals[i]);
+        }
+
+        return Segment(0xE1, [.. "Exif\0\0"u8, .. tiff]);
+    }
+
+    private static byte[] XmpSegment()
+    {
+        var xmp = $"<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description xmlns:photoshop=\"http://ns.adobe.com/photoshop/1.0/\" photoshop:City=\"{XmpPlace}\"/></rdf:RDF></x:xmpmeta>";
+        return Segment(0xE1, [.. "http://ns.adobe.com/xap/1.0/\0"u8, .. Encoding.UTF8.GetBytes(xmp)]);
+    }
+
+    private static byte[] Segment(byte marker, byte[] payload)
+    {
+        var length = (ushort)(payload.Length + 2);
+        return [0xFF, marker, (byte)(length >> 8), (byte)length, .. payload];
+    }
+}
