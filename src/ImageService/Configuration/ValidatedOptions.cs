@@ -6,16 +6,12 @@ namespace ImageService.Configuration;
 /// with a message that names the key.</summary>
 internal static class ValidatedOptions
 {
-    public static T BindValidated<T>(this WebApplicationBuilder builder, string section, Func<T, IEnumerable<string>> validate)
+    public static void BindValidated<T>(this WebApplicationBuilder builder, string section, Func<T, IEnumerable<string>> validate)
         where T : class
     {
         builder.Services.AddSingleton<IValidateOptions<T>>(new Validator<T>(validate));
         builder.Services.AddOptions<T>().Bind(builder.Configuration.GetSection(section)).ValidateOnStart();
         builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<T>>().Value);
-
-        // Returned for setup code that must branch on a setting before the container exists.
-        var value = builder.Configuration.GetSection(section).Get<T>() ?? Activator.CreateInstance<T>();
-        return value;
     }
 
     private sealed class Validator<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T>

@@ -11,10 +11,21 @@ internal static class ApiErrors
         {
             context.ProblemDetails.Extensions.Remove("traceId");
             context.ProblemDetails.Extensions["trace_id"] = Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
+            context.ProblemDetails.Detail ??= RoutingDetail(context.HttpContext.Request, context.ProblemDetails.Status);
         });
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         return builder;
     }
+
+    // Statuses the router answers by itself (no handler ran) still get a detail that says what to do.
+    private static string? RoutingDetail(HttpRequest request, int? status) => status switch
+    {
+        StatusCodes.Status404NotFound => $"Nothing is served at {request.Method} {request.Path}. The API reference is at /scalar.",
+        StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}. The API reference is at /scalar.",
+        StatusCodes.Status415UnsupportedMediaType =>
+            $"{request.Method} {request.Path} does not accept Content-Type '{request.ContentType}'. POST /images takes multipart/form-data with a 'file' part and a 'metadata' part.",
+        _ => null,
+    };
 
     public static WebApplication UseApiErrors(this WebApplication app)
     {

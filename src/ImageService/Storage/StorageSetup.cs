@@ -10,10 +10,11 @@ internal static class StorageSetup
     public static WebApplicationBuilder AddImageStorage(this WebApplicationBuilder builder)
     {
         builder.BindValidated<StorageOptions>(StorageOptions.Section, o => o.Validate());
-        var local = builder.BindValidated<LocalStorageOptions>(LocalStorageOptions.Section, o => o.Validate());
+        builder.BindValidated<LocalStorageOptions>(LocalStorageOptions.Section, o => o.Validate());
 
-        var root = Path.GetFullPath(local.Root, builder.Environment.ContentRootPath);
-        builder.Services.AddSingleton(new LocalStorageRoot(root));
+        var contentRoot = builder.Environment.ContentRootPath;
+        builder.Services.AddSingleton(services =>
+            new LocalStorageRoot(System.IO.Path.GetFullPath(services.GetRequiredService<LocalStorageOptions>().Root, contentRoot)));
         builder.Services.AddSingleton<IBlobStore>(services => new FileSystemBlobStore(services.GetRequiredService<LocalStorageRoot>().Path));
         builder.Services.AddSingleton<IImageIndex>(services =>
             new SqliteImageIndex(System.IO.Path.Combine(services.GetRequiredService<LocalStorageRoot>().Path, "index.db")));

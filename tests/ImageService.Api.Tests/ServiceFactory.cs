@@ -1,0 +1,127 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ImageService.Api.Tests;
+
+/// <summary>The real service in memory, on the embedded backend in a fresh temporary folder, with a clock the test controls.</summary>
+public sealed class ServiceFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> settings;
+    private readonly Action<IServiceCollection>? services;
+
+    public ServiceFactory(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        Root = Directory.CreateTempSubdirectory("image-service-api-").FullName;
+        UploadTemp = Path.Combine(Root, "uploads-tmp");
+        this.settings = new Dictionary<string, string?>
+        {
+            ["Storage:Local:Root"] = Path.Combine(Root, "data"),
+            ["Uploads:TempFolder"] = UploadTemp,
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            this.settings[key] = value;
+        }
+
+        this.services = services;
+    }
+
+    public string Root { get; }
+
+    public string UploadTemp { get; }
+
+    public string DataRoot => Path.Combine(Root, "data");
+
+    public ManualClock Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    /// <summary>Every file left anywhere the service writes, other than the index database and the signing key.</summary>
+    public IReadOnlyList<string> StoredFiles() =>
+        [.. new[] { Path.Combine(DataRoot, "blobs"), Path.Combine(DataRoot, "staging"), UploadTemp }
+            .Where(Directory.Exists)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))];
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureServices(collection =>
+        {
+            collection.AddSingleton<TimeProvider>(Clock);
+            services?.Invoke(collection);
+        });
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(Root))
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+    }
+}
+
+public sealed class ManualClock(DateTimeOffset now) : TimeProvider
+{
+    private DateTimeOffset now = now;
+
+    public override DateTimeOffset GetUtcNow() => now;
+
+    public void Advance(TimeSpan by) => now += by;
+}
+
+/// <summary>Client-side helpers: build the upload form the way curl -F does, read JSON and problems.</summary>
+public static class Api
+{
+    public const string DefaultMetadata = """{"user_id":"123","caption":"Beach vibes #sunset","tags":["travel","beach"]}""";
+
+    public static Task<HttpResponseMessage> UploadAsync(this HttpClient client, byte[] file, string? metadata = DefaultMetadata, string fileName = "photo.jpg")
+    {
+        var form = new MultipartFormDataContent();
+        var content = new ByteArrayContent(file);
+        content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+        form.Add(content, "file", fileName);
+        if (metadata is not null)
+        {
+            form.Add(new StringContent(metadata), "metadata");
+        }
+
+        return client.PostAsync("/images", form);
+    }
+
+    public static async Task<JsonElement> UploadOkAsync(this HttpClient client, byte[] file, string metadata = DefaultMetadata)
+    {
+        using var response = await client.UploadAsync(file, metadata);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, body);
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+
+    /// <summary>Asserts an RFC 9457 problem with the given status and a detail that contains the given text.</summary>
+    public static async Task<string> AssertProblemAsync(this HttpResponseMessage response, int status, string detailContains)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains(detailContains, detail, StringComparison.Ordinal);
+        Assert.True(problem.TryGetProperty("trace_id", out _), "a problem carries a trace_id to quote");
+        Assert.DoesNotContain("   at ", body, StringComparison.Ordinal);
+        return detail;
+    }
+
+    public static string Str(this JsonElement element, string property) => element.GetProperty(property).GetString()!;
+}

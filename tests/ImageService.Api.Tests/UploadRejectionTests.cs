@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using ImageService.Testing;
+
+namespace ImageService.Api.Tests;
+
+/// <summary>Every client mistake: a clear problem+json, nothing persisted, and a service that stays ready.</summary>
+public sealed class UploadRejectionTests
+{
+    public static TheoryData<string, int, string> Cases => new()
+    {
+        { "no-file", 400, "'file' part is missing" },
+        { "two-files", 400, "more than one 'file' part" },
+        { "empty-file", 400, "'file' part is empty" },
+        { "no-metadata", 400, "'metadata' part is missing" },
+        { "metadata-not-json", 400, "not valid JSON" },
+        { "metadata-no-user", 400, "'metadata.user_id' is required" },
+        { "metadata-bad-tag", 400, "'metadata.tags[0]' is not a valid tag" },
+        { "metadata-huge", 400, "'metadata' part is larger than" },
+        { "text-named-jpg", 415, "not an image format this service recognises" },
+        { "svg", 415, "SVG" },
+        { "heic", 415, "HEIC" },
+        { "not-multipart", 415, "multipart/form-data" },
+        { "malformed-multipart", 400, "multipart body is malformed" },
+        { "truncated-jpeg", 422, "corrupt or truncated" },
+        { "pixel-bomb-header", 422, "10,000,000,000 pixels" },
+        { "too-large", 413, "larger than the 300,000 bytes" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task A_rejected_upload_explains_itself_and_leaves_nothing_behind(string kind, int status, string detail)
+    {
+        using var service = new ServiceFactory(new() { ["Limits:MaxUploadBytes"] = "300000" });
+        using var client = service.CreateClient();
+
+        using var response = await SendAsync(client, kind);
+
+        await response.AssertProblemAsync(status, detail);
+        Assert.Empty(service.StoredFiles());
+        Assert.Equal("[]", await client.GetStringAsync("/images"));
+        using var ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    private static Task<HttpResponseMessage> SendAsync(HttpClient client, string kind)
+    {
+        var jpeg = TestImages.Jpeg(64, 64);
+        switch (kind)
+        {
+            case "no-file":
+                return client.PostAsync("/images", new MultipartFormDataContent { { new StringContent(Api.DefaultMetadata), "metadata" } });
+            case "two-files":
+                return client.PostAsync("/images", new MultipartFormDataContent
+                {
+                    { new ByteArrayContent(jpeg), "file", "a.jpg" },
+                    { new ByteArrayContent(jpeg), "file", "b.jpg" },
+                    { new StringContent(Api.DefaultMetadata), "metadata" },
+                });
+            case "empty-file":
+                return client.UploadAsync([]);
+            case "no-metadata":
+                return client.UploadAsync(jpeg, metadata: null);
+            case "metadata-not-json":
+                return client.UploadAsync(jpeg, "{user_id: 123");
+            case "metadata-no-user":
+                return client.UploadAsync(jpeg, """{"caption":"who am I"}""");
+            case "metadata-bad-tag":
+                return client.UploadAsync(jpeg, $$"""{"user_id":"u","tags":["{{new string('x', 10_000)}}"]}""");
+            case "metadata-huge":
+                return client.UploadAsync(jpeg, $$"""{"user_id":"u","caption":"{{new string('x', 100_000)}}"}""");
+            case "text-named-jpg":
+                return client.UploadAsync(TestImages.Text(), fileName: "holiday.jpg");
+            case "svg":
+                return client.UploadAsync(TestImages.Svg(), fileName: "logo.png");
+            case "heic":
+                return client.UploadAsync(TestImages.FakeHeic(), fileName: "IMG_0001.HEIC");
+            case "not-multipart":
+                return client.PostAsync("/images", new StringContent(Api.DefaultMetadata, Encoding.UTF8, "application/json"));
+            case "malformed-multipart":
+                var garbage = new ByteArrayContent("--xyz\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nabc"u8.ToArray());
+                garbage.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=xyz");
+                return client.PostAsync("/images", garbage);
+            case "truncated-jpeg":
+                return client.UploadAsync(TestImages.Truncated(TestImages.NoisyJpeg(400, 300)));
+            case "pixel-bomb-header":
+                return client.UploadAsync(TestImages.PngClaiming(100_000, 100_000), fileName: "bomb.png");
+            case "too-large":
+                return client.UploadAsync(new byte[400_000]);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
+        }
+    }
+}
