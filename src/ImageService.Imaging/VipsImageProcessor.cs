@@ -7,8 +7,9 @@ namespace ImageService.Imaging;
 
 /// <summary>
 /// The NetVips implementation of the processing pipeline: sniff the format, check the pixel count from the
-/// header, then encode the variants. The full-resolution decode happens once, streaming, for the original;
-/// display and thumbnail come from one shrink-on-load decode, so big photographs never sit in memory whole.
+/// header, then encode the variants. Every decode goes through the loader of the sniffed format, never
+/// libvips' own guess. The full-resolution decode happens once, streaming, for the original; display and
+/// thumbnail come from one shrink-on-load decode, so big photographs never sit in memory whole.
 /// </summary>
 public sealed class VipsImageProcessor : IImageProcessor, IDisposable
 {
@@ -55,26 +56,27 @@ public sealed class VipsImageProcessor : IImageProcessor, IDisposable
     {
         try
         {
-            int orientation;
+            int width, height, orientation;
             using (var header = Load(path, format, Enums.Access.Sequential))
             {
                 EnsureWithinPixelLimit(header);
                 orientation = header.Contains("orientation") ? Math.Clamp((int)header.Get("orientation"), 1, 8) : 1;
-            }
-
-            var variants = new List<EncodedVariant>(3);
-            using (var display = Image.Thumbnail(path, VariantSpecs.Display.MaxWidth, height: VariantSpecs.Display.MaxHeight,
-                       size: Enums.Size.Down, failOn: Enums.FailOn.Error))
-            using (var displayPixels = ToSrgb(display).CopyMemory())
-            using (var thumbnail = displayPixels.ThumbnailImage(VariantSpecs.Thumbnail.MaxWidth, height: VariantSpecs.Thumbnail.MaxHeight,
-                       size: Enums.Size.Down, crop: Enums.Interesting.Centre))
-            {
-                variants.Add(EncodeWebp(thumbnail, VariantSpecs.Thumbnail));
-                variants.Add(EncodeWebp(displayPixels, VariantSpecs.Display));
+                (width, height) = orientation >= 5 ? (header.PageHeight, header.Width) : (header.Width, header.PageHeight);
             }
 
             // Rotation needs random access; upright images (most) stream through in strips.
             var access = orientation == 1 ? Enums.Access.Sequential : Enums.Access.Random;
+            var variants = new List<EncodedVariant>(3);
+            using (var working = LoadWorkingCopy(path, format, access, width, height))
+            {
+                var side = Math.Min(VariantSpecs.Thumbnail.MaxWidth, Math.Min(working.Width, working.Height));
+                using var thumbnail = working.ThumbnailImage(side, height: side, crop: Enums.Interesting.Centre);
+                using var display = working.ThumbnailImage(VariantSpecs.Display.MaxWidth, height: VariantSpecs.Display.MaxHeight,
+                    size: Enums.Size.Down);
+                variants.Add(EncodeWebp(thumbnail, VariantSpecs.Thumbnail));
+                variants.Add(EncodeWebp(display, VariantSpecs.Display));
+            }
+
             using var source = Load(path, format, access);
             using var oriented = source.Autorot();
             using var srgb = ToSrgb(oriented);
@@ -92,6 +94,45 @@ public sealed class VipsImageProcessor : IImageProcessor, IDisposable
             throw ImageServiceException.Unprocessable(
                 $"The file looks like {Describe(format)} but is corrupt or truncated and cannot be decoded. Re-export the image and upload it again.");
         }
+    }
+
+    /// <summary>
+    /// A small, upright, sRGB copy in memory that both the display and the thumbnail are cut from: just big
+    /// enough to fill the display box and to give a full-size square thumbnail, even for a panorama. JPEG and
+    /// WebP decode straight to a fraction of their size (shrink-on-load), so big photos never decode whole here.
+    /// </summary>
+    private static Image LoadWorkingCopy(string path, ImageFormat format, Enums.Access access, int width, int height)
+    {
+        var displayScale = Math.Min(1.0, Math.Min((double)VariantSpecs.Display.MaxWidth / width, (double)VariantSpecs.Display.MaxHeight / height));
+        var thumbnailScale = Math.Min(1.0, (double)VariantSpecs.Thumbnail.MaxWidth / Math.Min(width, height));
+        var scale = Math.Max(displayScale, thumbnailScale);
+        var shrink = format is ImageFormat.Jpeg or ImageFormat.WebP ? LargestShrink(scale) : 1;
+
+        using var loaded = format switch
+        {
+            ImageFormat.Jpeg => Image.Jpegload(path, shrink: shrink, access: access, failOn: Enums.FailOn.Error),
+            ImageFormat.WebP => Image.Webpload(path, scale: 1.0 / shrink, access: access, failOn: Enums.FailOn.Error),
+            _ => Load(path, format, access),
+        };
+        using var oriented = loaded.Autorot();
+        using var srgb = ToSrgb(oriented);
+        var targetWidth = Math.Max(1, (int)Math.Ceiling(width * scale));
+        using var resized = srgb.ThumbnailImage(targetWidth, height: 10_000_000, size: Enums.Size.Down);
+        return resized.CopyMemory();
+    }
+
+    // The decoders shrink by 1, 2, 4 or 8 for free; take the largest that still leaves enough pixels.
+    private static int LargestShrink(double scale)
+    {
+        foreach (var factor in (int[])[8, 4, 2])
+        {
+            if (factor * scale <= 1.0)
+            {
+                return factor;
+            }
+        }
+
+        return 1;
     }
 
     private static void EnsureAccepted(ImageFormat format)

@@ -52,20 +52,23 @@ public sealed class LocalUrlSigner(byte[] key) : IBlobUrlSigner
         var path = Path.Combine(root, "url-signing.key");
         if (!File.Exists(path))
         {
+            // Written aside and renamed into place, so no process ever reads a half-written key.
             Directory.CreateDirectory(root);
-            var fresh = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+            var staged = $"{path}.{Guid.NewGuid():N}.tmp";
+            File.WriteAllText(staged, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(staged, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
             try
             {
-                using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
-                file.Write(Encoding.ASCII.GetBytes(fresh));
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                }
+                File.Move(staged, path, overwrite: false);
             }
             catch (IOException) when (File.Exists(path))
             {
-                // Another process created it first; use theirs.
+                // Another process got there first; everyone uses its key.
+                File.Delete(staged);
             }
         }
 

@@ -7,8 +7,9 @@ using Microsoft.Data.Sqlite;
 namespace ImageService.Storage.Local;
 
 /// <summary>
-/// The index in one SQLite file. Images are listed by keyset over (created_at, image_id) on covering
-/// indexes, so page 1,000 costs what page 1 costs. Tags live in their own table with the sort key copied
+/// The index in one SQLite file (WAL journal, default FULL sync: an acknowledged upload survives a crash).
+/// Images are listed by keyset over (created_at, image_id) on indexes kept in that order, so page 1,000
+/// costs what page 1 costs: one index range read plus a primary-key lookup per row returned. Tags live in their own table with the sort key copied
 /// in, so a tag filter (with or without a user) is one index range scan too.
 /// </summary>
 public sealed class SqliteImageIndex : IImageIndex

@@ -7,7 +7,6 @@ internal static class SqliteSchema
 {
     public const string Create = """
         PRAGMA journal_mode = WAL;
-        PRAGMA synchronous = NORMAL;
         CREATE TABLE IF NOT EXISTS images (
             image_id     TEXT PRIMARY KEY,
             user_id      TEXT NOT NULL,

@@ -76,4 +76,17 @@ public sealed class UploadTests
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
+
+    [Fact]
+    public async Task A_polyglot_jpeg_is_served_as_the_re_encoded_image_only()
+    {
+        using var service = new ServiceFactory();
+        using var client = service.CreateClient();
+
+        var uploaded = await client.UploadOkAsync(TestImages.JpegHtmlPolyglot());
+        var original = await client.GetByteArrayAsync(uploaded.Str("url"));
+
+        Assert.False(ImageInspection.ContainsText(original, "<script>"));
+        Assert.Equal("jpegload_buffer", ImageInspection.Describe(original).Loader);
+    }
 }

@@ -61,7 +61,23 @@ public sealed class PipelineTests : IDisposable
 
         Assert.Equal((540, 1350), (Variant(tall, "display").Width, Variant(tall, "display").Height));
         Assert.Equal((200, 100), (Variant(small, "display").Width, Variant(small, "display").Height));
-        Assert.True(Variant(small, "thumbnail").Width <= 200);
+        Assert.Equal((100, 100), (Variant(small, "thumbnail").Width, Variant(small, "thumbnail").Height));
+    }
+
+    [Theory]
+    [InlineData(4000, 1000)]
+    [InlineData(1000, 4000)]
+    [InlineData(8000, 1200)]
+    [InlineData(333, 7000)]
+    public async Task Thumbnails_are_full_size_squares_even_for_panoramas(int width, int height)
+    {
+        var result = await ProcessAsync(TestImages.Jpeg(width, height));
+
+        var thumbnail = ImageInspection.Describe(Variant(result, "thumbnail").Bytes.ToArray());
+        Assert.Equal((320, 320), (thumbnail.Width, thumbnail.Height));
+        var display = Variant(result, "display");
+        Assert.True(display.Width <= 1080 && display.Height <= 1350, $"display {display.Width}x{display.Height}");
+        Assert.True(display.Width == 1080 || display.Height == 1350, $"display {display.Width}x{display.Height} does not fill the box");
     }
 
     [Fact]

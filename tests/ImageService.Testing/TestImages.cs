@@ -39,6 +39,44 @@ public static class TestImages
     public static byte[] Avif(int width = 96, int height = 64) =>
         Solid(width, height, [250, 250, 0]).HeifsaveBuffer(compression: Enums.ForeignHeifCompression.Av1, q: 60, effort: 0);
 
+    /// <summary>Pure sRGB red converted into Display P3 and tagged with that profile: (230, 49, 35) in P3 numbers.</summary>
+    public static byte[] DisplayP3RedJpeg(int width = 64, int height = 64)
+    {
+        using var red = Solid(width, height, [255, 0, 0]);
+        using var p3 = red.IccExport(outputProfile: "p3");
+        return p3.JpegsaveBuffer(q: 95);
+    }
+
+    /// <summary>Red as a four-channel CMYK JPEG, as print workflows export it.</summary>
+    public static byte[] CmykRedJpeg(int width = 64, int height = 64)
+    {
+        using var red = Solid(width, height, [255, 0, 0]);
+        using var cmyk = red.IccExport(outputProfile: "cmyk");
+        return cmyk.JpegsaveBuffer(q: 95);
+    }
+
+    public static byte[] Grey16Png(int width = 64, int height = 48)
+    {
+        using var grey = Image.Black(width, height);
+        using var lifted = grey + 30000;
+        using var cast = lifted.Cast(Enums.BandFormat.Ushort);
+        return cast.Copy(interpretation: Enums.Interpretation.Grey16).PngsaveBuffer();
+    }
+
+    /// <summary>An animated GIF of <paramref name="frames"/> frames: the first one green, the rest magenta.</summary>
+    public static byte[] AnimatedGif(int frames, int width = 40, int height = 30)
+    {
+        using var first = Solid(width, height, [0, 255, 0]);
+        using var rest = Solid(width, height * (frames - 1), [255, 0, 255]);
+        using var strip = first.Join(rest, Enums.Direction.Vertical);
+        using var animated = strip.Mutate(m => m.Set(GValue.GIntType, "page-height", height));
+        return animated.GifsaveBuffer();
+    }
+
+    /// <summary>A real JPEG with an HTML page appended after its end marker: a polyglot some browsers would sniff as HTML.</summary>
+    public static byte[] JpegHtmlPolyglot() =>
+        [.. Jpeg(64, 64), .. "<html><body><script>alert('polyglot')</script></body></html>"u8];
+
     /// <summary>
     /// A 200 × 100 JPEG whose left half is red and right half blue, with EXIF saying "rotate 90° clockwise"
     /// (orientation 6), GPS coordinates, and an XMP packet that names a place. Displayed correctly it is

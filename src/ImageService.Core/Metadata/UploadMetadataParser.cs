@@ -63,7 +63,8 @@ public static partial class UploadMetadataParser
         {
             JsonValueKind.String => element.GetString()!,
             JsonValueKind.Number when element.TryGetInt64(out var number) && number >= 0 => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            _ => throw ImageServiceException.Invalid($"'metadata.user_id' must be a string, not {Describe(element.ValueKind)}."),
+            _ => throw ImageServiceException.Invalid(
+                $"'metadata.user_id' must be a string (or a non-negative whole number), not {(element.ValueKind == JsonValueKind.Number ? "a negative or fractional number" : Describe(element.ValueKind))}."),
         };
 
         if (!IsValidUserId(userId))

@@ -4,7 +4,7 @@ namespace ImageService.Core.Processing;
 public static class VariantSpecs
 {
     /// <summary>Square crop for grids.</summary>
-    public static readonly VariantSpec Thumbnail = new(Images.VariantNames.Thumbnail, 320, 320, "image/webp", 75, "square centre crop");
+    public static readonly VariantSpec Thumbnail = new(Images.VariantNames.Thumbnail, 320, 320, "image/webp", 75, "square centre crop (the short side, if under 320 px)");
 
     /// <summary>Fits within Instagram's feed box (1080 × 1350), never enlarged.</summary>
     public static readonly VariantSpec Display = new(Images.VariantNames.Display, 1080, 1350, "image/webp", 80, "fit within, never enlarged");

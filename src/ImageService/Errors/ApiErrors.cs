@@ -10,12 +10,15 @@ internal static class ApiErrors
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Extensions.Remove("traceId");
-            context.ProblemDetails.Extensions["trace_id"] = Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
+            context.ProblemDetails.Extensions["trace_id"] = TraceId(context.HttpContext);
             context.ProblemDetails.Detail ??= RoutingDetail(context.HttpContext.Request, context.ProblemDetails.Status);
         });
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         return builder;
     }
+
+    /// <summary>The id a client quotes from a problem, and the one the error log carries.</summary>
+    public static string TraceId(HttpContext context) => Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
 
     // Statuses the router answers by itself (no handler ran) still get a detail that says what to do.
     private static string? RoutingDetail(HttpRequest request, int? status) => status switch

@@ -21,8 +21,8 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
 
         if (status >= 500)
         {
-            logger.LogError(exception, "Unhandled failure on {Method} {Path} ({TraceId})",
-                context.Request.Method, context.Request.Path, context.TraceIdentifier);
+            logger.LogError(exception, "Unhandled failure on {Method} {Path} (trace_id {TraceId})",
+                context.Request.Method, context.Request.Path, ApiErrors.TraceId(context));
         }
 
         if (context.Response.HasStarted)

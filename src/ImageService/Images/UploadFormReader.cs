@@ -21,14 +21,15 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStagingOptions
     {
         var boundary = ReadBoundary(request);
         var maxBody = limits.MaxUploadBytes + limits.MaxMetadataBytes + EnvelopeBytes;
-        if (request.ContentLength > maxBody)
-        {
-            throw TooLarge();
-        }
-
+        // Set before anything is read: Kestrel then also refuses to drain an oversize body after we answer.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
         {
             sizeLimit.MaxRequestBodySize = maxBody;
+        }
+
+        if (request.ContentLength > maxBody)
+        {
+            throw TooLarge();
         }
 
         var reader = new MultipartReader(boundary, request.Body) { HeadersLengthLimit = 16 * 1024, HeadersCountLimit = 16 };
@@ -85,7 +86,8 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStagingOptions
 
             if (e is (IOException or InvalidDataException) and not BadHttpRequestException && !request.HttpContext.RequestAborted.IsCancellationRequested)
             {
-                throw ImageServiceException.Invalid($"The multipart body is malformed ({e.Message}). Send multipart/form-data, as curl -F or an HTML form does.");
+                throw ImageServiceException.Invalid(
+                    "The multipart body is malformed or ends early. Send multipart/form-data with a 'file' and a 'metadata' part, as curl -F or an HTML form does.");
             }
 
             throw;

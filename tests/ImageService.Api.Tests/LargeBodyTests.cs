@@ -1,0 +1,53 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace ImageService.Api.Tests;
+
+/// <summary>An oversize upload is refused before its body is read, not after it has been buffered.</summary>
+public sealed class LargeBodyTests
+{
+    [Fact]
+    public async Task A_declared_length_over_the_limit_is_answered_413_before_any_of_the_body_is_sent()
+    {
+        // Over a real socket: the in-memory test server always pumps the whole request body.
+        using var service = new ServiceFactory(new() { ["Limits:MaxUploadBytes"] = "100000" });
+        service.UseKestrel(0);
+        service.StartServer();
+        using var client = service.CreateClient();
+        var address = client.BaseAddress!;
+
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port);
+        var stream = tcp.GetStream();
+        var headers = $"POST /images HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: multipart/form-data; boundary=big\r\n"
+                      + $"Content-Length: {200L * 1024 * 1024}\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(headers));
+
+        // Only the headers went out; the answer must come anyway.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var response = await ReadResponseAsync(stream, timeout.Token);
+
+        Assert.StartsWith("HTTP/1.1 413", response, StringComparison.Ordinal);
+        Assert.Contains("application/problem+json", response, StringComparison.Ordinal);
+        Assert.Contains("larger than the 100,000 bytes", response, StringComparison.Ordinal);
+        Assert.Empty(service.StoredFiles());
+    }
+
+    private static async Task<string> ReadResponseAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        var received = new StringBuilder();
+        var buffer = new byte[4096];
+        while (!received.ToString().Contains('}', StringComparison.Ordinal))
+        {
+            var read = await stream.ReadAsync(buffer, cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            received.Append(Encoding.UTF8.GetString(buffer, 0, read));
+        }
+
+        return received.ToString();
+    }
+}
