@@ -10,8 +10,13 @@ namespace ImageService.Files;
 internal static class FilesApi
 {
     /// <summary>Serves the embedded backend's signed download links (S3 serves its own).</summary>
-    public static IEndpointRouteBuilder MapFilesApi(this IEndpointRouteBuilder app)
+    public static WebApplication MapFilesApi(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<Storage.StorageOptions>().IsAws)
+        {
+            return app;
+        }
+
         app.MapGet($"/{LocalUrlSigner.RoutePrefix}{{**key}}", Download)
             .WithTags("Downloads")
             .WithSummary("Download a stored image through a signed, expiring link issued by GET /images/{image_id}")

@@ -1,0 +1,189 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using ImageService.Core.Images;
+using ImageService.Core.Listing;
+using ImageService.Core.Ports;
+
+namespace ImageService.Storage.Aws;
+
+/// <summary>
+/// The index in one DynamoDB table, without transactions (dynalite has none): the record item, written with
+/// a single conditional put, decides whether an image exists. Tag edges and index entries are derived from
+/// it; every list reads keys from an index and then the records themselves with a consistent read, so an
+/// edge left behind by a failure, or an index that lags a delete, never shows an image that is not there.
+/// No request path scans.
+/// </summary>
+public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions options) : IImageIndex
+{
+    public async Task<bool> TryAddAsync(ImageRecord record, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = options.Table,
+                Item = DynamoDbItems.Record(record),
+                ConditionExpression = "attribute_not_exists(pk)",
+            }, cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+
+        try
+        {
+            await WriteAsync(record.Tags.Select(tag => new WriteRequest(new PutRequest(DynamoDbItems.TagEdge(record, tag)))), cancellationToken);
+        }
+        catch
+        {
+            // Without its edges the record would be missing from tag lists: take it back whole.
+            await DeleteItemsAsync(record, CancellationToken.None);
+            throw;
+        }
+
+        return true;
+    }
+
+    public async Task<ImageRecord?> GetAsync(Guid imageId, CancellationToken cancellationToken)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = options.Table,
+            Key = DynamoDbItems.Key(imageId, DynamoDbKeys.RecordSortKey),
+            ConsistentRead = true,
+        }, cancellationToken);
+        return response.Item is { Count: > 0 } item ? DynamoDbItems.ToRecord(item) : null;
+    }
+
+    public async Task<IReadOnlyList<ImageRecord>> ListAsync(IndexQuery query, CancellationToken cancellationToken)
+    {
+        var (index, attribute, partitions) = DynamoDbKeys.Route(query);
+        var results = new List<ImageRecord>(query.Limit);
+        var before = query.After is null ? null : DynamoDbKeys.Sort(query.After);
+        while (results.Count < query.Limit)
+        {
+            var need = query.Limit - results.Count;
+            var candidates = await NewestKeysAsync(index, attribute, partitions, before, need, cancellationToken);
+            if (candidates.Count == 0)
+            {
+                break;
+            }
+
+            var records = await GetRecordsAsync(candidates.Select(c => c.ImageId), cancellationToken);
+            results.AddRange(candidates.Where(c => records.ContainsKey(c.ImageId)).Select(c => records[c.ImageId]));
+            if (candidates.Count < need)
+            {
+                break; // every partition is exhausted
+            }
+
+            before = candidates[^1].Sort;
+        }
+
+        return results;
+    }
+
+    public async Task<bool> RemoveAsync(Guid imageId, CancellationToken cancellationToken)
+    {
+        var record = await GetAsync(imageId, cancellationToken);
+        if (record is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            await dynamo.DeleteItemAsync(new DeleteItemRequest
+            {
+                TableName = options.Table,
+                Key = DynamoDbItems.Key(imageId, DynamoDbKeys.RecordSortKey),
+                ConditionExpression = "attribute_exists(pk)",
+            }, cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false; // a concurrent delete won
+        }
+
+        // The record is gone, so the image is gone; edges left by a failure here are skipped by every list.
+        await DeleteItemsAsync(record, CancellationToken.None);
+        return true;
+    }
+
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        var table = await dynamo.DescribeTableAsync(options.Table, cancellationToken);
+        if (table.Table.TableStatus != TableStatus.ACTIVE)
+        {
+            throw new InvalidOperationException($"DynamoDB table {options.Table} is {table.Table.TableStatus}, not ACTIVE.");
+        }
+    }
+
+    /// <summary>The newest <paramref name="limit"/> keys before <paramref name="before"/> across the partitions, merged.</summary>
+    private async Task<List<(string Sort, Guid ImageId)>> NewestKeysAsync(
+        string index, string attribute, string[] partitions, string? before, int limit, CancellationToken cancellationToken)
+    {
+        var pages = await Task.WhenAll(partitions.Select(partition => dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = options.Table,
+            IndexName = index,
+            KeyConditionExpression = before is null ? "#p = :p" : "#p = :p AND #s < :before",
+            ExpressionAttributeNames = before is null ? new() { ["#p"] = attribute } : new() { ["#p"] = attribute, ["#s"] = "sort" },
+            ExpressionAttributeValues = before is null
+                ? new() { [":p"] = new AttributeValue { S = partition } }
+                : new() { [":p"] = new AttributeValue { S = partition }, [":before"] = new AttributeValue { S = before } },
+            ScanIndexForward = false,
+            Limit = limit,
+        }, cancellationToken)));
+
+        return [.. pages
+            .SelectMany(page => page.Items ?? [])
+            .Select(item => (Sort: item["sort"].S, ImageId: DynamoDbKeys.ImageIdFromPartition(item["pk"].S)))
+            .OrderByDescending(key => key.Sort, StringComparer.Ordinal)
+            .Take(limit)];
+    }
+
+    private async Task<Dictionary<Guid, ImageRecord>> GetRecordsAsync(IEnumerable<Guid> imageIds, CancellationToken cancellationToken)
+    {
+        var records = new Dictionary<Guid, ImageRecord>();
+        foreach (var chunk in imageIds.Chunk(100))
+        {
+            var pending = new Dictionary<string, KeysAndAttributes>
+            {
+                [options.Table] = new() { Keys = [.. chunk.Select(id => DynamoDbItems.Key(id, DynamoDbKeys.RecordSortKey))], ConsistentRead = true },
+            };
+            while (pending.Count > 0)
+            {
+                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, cancellationToken);
+                foreach (var item in response.Responses?.GetValueOrDefault(options.Table) ?? [])
+                {
+                    var record = DynamoDbItems.ToRecord(item);
+                    records[record.ImageId] = record;
+                }
+
+                pending = response.UnprocessedKeys ?? [];
+            }
+        }
+
+        return records;
+    }
+
+    private Task DeleteItemsAsync(ImageRecord record, CancellationToken cancellationToken) =>
+        WriteAsync(
+            record.Tags.Select(tag => new WriteRequest(new DeleteRequest(DynamoDbItems.Key(record.ImageId, DynamoDbKeys.TagEdge(tag)))))
+                .Append(new WriteRequest(new DeleteRequest(DynamoDbItems.Key(record.ImageId, DynamoDbKeys.RecordSortKey)))),
+            cancellationToken);
+
+    private async Task WriteAsync(IEnumerable<WriteRequest> writes, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in writes.Chunk(25))
+        {
+            var pending = new Dictionary<string, List<WriteRequest>> { [options.Table] = [.. chunk] };
+            while (pending.Count > 0)
+            {
+                var response = await dynamo.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, cancellationToken);
+                pending = response.UnprocessedItems ?? [];
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text.Json;
+using Amazon.DynamoDBv2.Model;
+using ImageService.Core.Images;
+
+namespace ImageService.Storage.Aws;
+
+/// <summary>Converts image records to and from DynamoDB items.</summary>
+internal static class DynamoDbItems
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static Dictionary<string, AttributeValue> Record(ImageRecord record)
+    {
+        var sort = DynamoDbKeys.Sort(record.CreatedAt, record.ImageId);
+        return new Dictionary<string, AttributeValue>
+        {
+            ["pk"] = S(DynamoDbKeys.Partition(record.ImageId)),
+            ["sk"] = S(DynamoDbKeys.RecordSortKey),
+            ["user_pk"] = S(DynamoDbKeys.User(record.UserId)),
+            ["all_pk"] = S(DynamoDbKeys.All(DynamoDbKeys.ShardOf(record.ImageId))),
+            ["sort"] = S(sort),
+            ["image_id"] = S(record.ImageId.ToString("D")),
+            ["user_id"] = S(record.UserId),
+            ["caption"] = S(record.Caption),
+            ["tags"] = new AttributeValue { L = [.. record.Tags.Select(S)] },
+            ["created_at"] = N(record.CreatedAt.ToUnixTimeMilliseconds()),
+            ["width"] = N(record.Width),
+            ["height"] = N(record.Height),
+            ["content_type"] = S(record.ContentType),
+            ["size_bytes"] = N(record.SizeBytes),
+            ["sha256"] = S(record.Sha256),
+            ["variants"] = S(JsonSerializer.Serialize(record.Variants, Json)),
+        };
+    }
+
+    public static Dictionary<string, AttributeValue> TagEdge(ImageRecord record, string tag) => new()
+    {
+        ["pk"] = S(DynamoDbKeys.Partition(record.ImageId)),
+        ["sk"] = S(DynamoDbKeys.TagEdge(tag)),
+        ["tag_pk"] = S(DynamoDbKeys.Tag(tag, DynamoDbKeys.ShardOf(record.ImageId))),
+        ["user_tag_pk"] = S(DynamoDbKeys.UserTag(record.UserId, tag)),
+        ["sort"] = S(DynamoDbKeys.Sort(record.CreatedAt, record.ImageId)),
+    };
+
+    public static Dictionary<string, AttributeValue> Key(Guid imageId, string sortKey) => new()
+    {
+        ["pk"] = S(DynamoDbKeys.Partition(imageId)),
+        ["sk"] = S(sortKey),
+    };
+
+    public static ImageRecord ToRecord(Dictionary<string, AttributeValue> item) => new(
+        Guid.ParseExact(item["image_id"].S, "D"),
+        item["user_id"].S,
+        item["caption"].S,
+        [.. (item["tags"].L ?? []).Select(t => t.S)],
+        DateTimeOffset.FromUnixTimeMilliseconds(Long(item["created_at"])),
+        (int)Long(item["width"]),
+        (int)Long(item["height"]),
+        item["content_type"].S,
+        Long(item["size_bytes"]),
+        item["sha256"].S,
+        JsonSerializer.Deserialize<List<StoredVariant>>(item["variants"].S, Json) ?? []);
+
+    private static AttributeValue S(string value) => new() { S = value };
+
+    private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+
+    private static long Long(AttributeValue value) => long.Parse(value.N, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using ImageService.Core.Listing;
+
+namespace ImageService.Storage.Aws;
+
+/// <summary>
+/// The single-table key design (see docs/architecture.md). Every item of an image shares the partition
+/// <c>image#{id}</c>: the record itself (sort key <c>image</c>) and one edge per tag (<c>tag#{tag}</c>).
+/// Four sparse, keys-only global indexes serve the four list queries, all ordered by <c>sort</c> =
+/// <c>{created_at ms, 13 digits}#{image_id}</c>. The "all" and per-tag partitions are split into
+/// <see cref="Shards"/> so that no single index partition takes every upload.
+/// </summary>
+internal static class DynamoDbKeys
+{
+    public const int Shards = 4;
+
+    public const string ByUser = "by_user";
+    public const string ByAll = "by_all";
+    public const string ByTag = "by_tag";
+    public const string ByUserTag = "by_user_tag";
+
+    public const string RecordSortKey = "image";
+
+    public static string Partition(Guid imageId) => $"image#{imageId:D}";
+
+    public static string TagEdge(string tag) => $"tag#{tag}";
+
+    public static string User(string userId) => $"user#{userId}";
+
+    public static string All(int shard) => $"all#{shard}";
+
+    public static string Tag(string tag, int shard) => $"tag#{tag}#{shard}";
+
+    public static string UserTag(string userId, string tag) => $"usertag#{userId}#{tag}";
+
+    public static string Sort(DateTimeOffset createdAt, Guid imageId) =>
+        string.Create(CultureInfo.InvariantCulture, $"{createdAt.ToUnixTimeMilliseconds():D13}#{imageId:D}");
+
+    public static string Sort(ListPosition position) => Sort(position.CreatedAt, position.ImageId);
+
+    public static Guid ImageIdFromPartition(string partition) => Guid.ParseExact(partition["image#".Length..], "D");
+
+    /// <summary>A stable shard per image, so its record and its tag edges always land in the same shard.</summary>
+    public static int ShardOf(Guid imageId) => SHA256.HashData(Encoding.ASCII.GetBytes(imageId.ToString("D")))[0] % Shards;
+
+    /// <summary>The index and partitions that answer one list query.</summary>
+    public static (string Index, string Attribute, string[] Partitions) Route(IndexQuery query) => (query.UserId, query.Tag) switch
+    {
+        ({ } user, { } tag) => (ByUserTag, "user_tag_pk", [UserTag(user, tag)]),
+        (null, { } tag) => (ByTag, "tag_pk", [.. Enumerable.Range(0, Shards).Select(shard => Tag(tag, shard))]),
+        ({ } user, null) => (ByUser, "user_pk", [User(user)]),
+        _ => (ByAll, "all_pk", [.. Enumerable.Range(0, Shards).Select(All)]),
+    };
+}

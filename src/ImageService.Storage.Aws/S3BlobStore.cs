@@ -1,0 +1,79 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using Amazon.S3;
+using Amazon.S3.Model;
+using ImageService.Core.Images;
+using ImageService.Core.Ports;
+
+namespace ImageService.Storage.Aws;
+
+/// <summary>Blobs as objects in one S3 bucket. A put is atomic on S3's side: readers see the old object or the new one.</summary>
+public sealed class S3BlobStore(IAmazonS3 s3, AwsStorageOptions options) : IBlobStore
+{
+    public async Task PutAsync(string key, Stream content, string contentType, CancellationToken cancellationToken)
+    {
+        BlobKeys.EnsureValid(key);
+        await s3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = options.Bucket,
+            Key = key,
+            InputStream = content,
+            ContentType = contentType,
+            AutoCloseStream = false,
+            // Plain bodies: s3rver stores aws-chunked framing as if it were the object's bytes.
+            UseChunkEncoding = false,
+        }, cancellationToken);
+    }
+
+    public async Task<BlobContent?> OpenReadAsync(string key, CancellationToken cancellationToken)
+    {
+        BlobKeys.EnsureValid(key);
+        try
+        {
+            var response = await s3.GetObjectAsync(options.Bucket, key, cancellationToken);
+            return new BlobContent(response.ResponseStream, response.ContentLength,
+                response.LastModified is { } modified ? new DateTimeOffset(modified.ToUniversalTime()) : DateTimeOffset.UnixEpoch,
+                response.ETag ?? "\"\"");
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<bool> DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        BlobKeys.EnsureValid(key);
+        // S3 deletes silently whether or not the object existed; the port promises to say which.
+        try
+        {
+            await s3.GetObjectMetadataAsync(options.Bucket, key, cancellationToken);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        await s3.DeleteObjectAsync(options.Bucket, key, cancellationToken);
+        return true;
+    }
+
+    public async IAsyncEnumerable<string> ListKeysAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ListObjectsV2Request { BucketName = options.Bucket, Prefix = prefix };
+        do
+        {
+            var page = await s3.ListObjectsV2Async(request, cancellationToken);
+            foreach (var item in page.S3Objects ?? [])
+            {
+                yield return item.Key;
+            }
+
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        while (!string.IsNullOrEmpty(request.ContinuationToken));
+    }
+
+    public Task ProbeAsync(CancellationToken cancellationToken) =>
+        s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = options.Bucket, MaxKeys = 1 }, cancellationToken);
+}

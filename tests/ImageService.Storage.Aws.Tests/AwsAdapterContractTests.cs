@@ -1,0 +1,25 @@
+using ImageService.Core.Ports;
+using ImageService.Testing.Aws;
+using ImageService.Testing.Contracts;
+
+namespace ImageService.Storage.Aws.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class EmulatorGroup : ICollectionFixture<AwsEmulators>
+{
+    public const string Name = "aws emulators";
+}
+
+[Collection(EmulatorGroup.Name)]
+public sealed class S3BlobStoreContractTests(AwsEmulators emulators) : BlobStoreContract
+{
+    protected override async Task<IBlobStore> CreateStoreAsync() =>
+        new S3BlobStore(emulators.S3, new AwsStorageOptions { Bucket = await emulators.CreateBucketAsync() });
+}
+
+[Collection(EmulatorGroup.Name)]
+public sealed class DynamoDbImageIndexContractTests(AwsEmulators emulators) : ImageIndexContract
+{
+    protected override async Task<IImageIndex> CreateIndexAsync() =>
+        new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = await emulators.CreateTableAsync() });
+}

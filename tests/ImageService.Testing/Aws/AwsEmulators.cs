@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.S3;
+using ImageService.Storage.Aws;
+using Xunit;
+
+namespace ImageService.Testing.Aws;
+
+/// <summary>
+/// s3rver and dynalite, the npm emulators pinned in tests/emulators, started on free loopback ports for one
+/// test assembly and stopped after it. Installs them with `npm ci` first if a fresh clone has not yet.
+/// </summary>
+public sealed class AwsEmulators : IAsyncLifetime
+{
+    private readonly string dataFolder = Directory.CreateTempSubdirectory("s3rver-").FullName;
+    private readonly List<Process> processes = [];
+
+    public const string AccessKey = "S3RVER";
+
+    public string S3Endpoint { get; private set; } = "";
+
+    public string DynamoDbEndpoint { get; private set; } = "";
+
+    public AmazonS3Client S3 { get; private set; } = null!;
+
+    public AmazonDynamoDBClient DynamoDb { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        // s3rver knows one key pair, S3RVER/S3RVER; dynalite accepts any.
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", AccessKey);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", AccessKey);
+        Environment.SetEnvironmentVariable("AWS_REGION", "us-east-1");
+        await EnsureInstalledAsync();
+
+        var s3Port = FreePort();
+        var dynamoPort = FreePort();
+        Start("node_modules/s3rver/bin/s3rver.js", "--directory", dataFolder, "--address", "127.0.0.1", "--port", $"{s3Port}", "--silent");
+        Start("node_modules/dynalite/cli.js", "--host", "127.0.0.1", "--port", $"{dynamoPort}",
+            "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0");
+        S3Endpoint = $"http://127.0.0.1:{s3Port}";
+        DynamoDbEndpoint = $"http://127.0.0.1:{dynamoPort}";
+        await WaitForPortAsync(s3Port);
+        await WaitForPortAsync(dynamoPort);
+
+        S3 = new AmazonS3Client(AwsClients.S3Config(S3Endpoint, "us-east-1", forcePathStyle: null));
+        DynamoDb = new AmazonDynamoDBClient(AwsClients.DynamoDbConfig(DynamoDbEndpoint, "us-east-1"));
+    }
+
+    /// <summary>The settings that point the service at these emulators.</summary>
+    public Dictionary<string, string?> ServiceSettings(string bucket, string table) => new()
+    {
+        ["Storage:Provider"] = "Aws",
+        ["Storage:Aws:Bucket"] = bucket,
+        ["Storage:Aws:Table"] = table,
+        ["AWS_ENDPOINT_URL_S3"] = S3Endpoint,
+        ["AWS_ENDPOINT_URL_DYNAMODB"] = DynamoDbEndpoint,
+    };
+
+    public async Task<string> CreateBucketAsync()
+    {
+        var name = $"test-{Guid.NewGuid():N}";
+        await S3.PutBucketAsync(name);
+        return name;
+    }
+
+    /// <summary>Creates a table from the deployment template and waits until it is ACTIVE.</summary>
+    public async Task<string> CreateTableAsync()
+    {
+        var name = $"test_{Guid.NewGuid():N}";
+        await DynamoDb.CreateTableAsync(DeploymentTemplate.TableRequest(name));
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var table = await DynamoDb.DescribeTableAsync(name);
+            if (table.Table.TableStatus == TableStatus.ACTIVE)
+            {
+                return name;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"Table {name} did not become ACTIVE.");
+    }
+
+    public Task DisposeAsync()
+    {
+        S3?.Dispose();
+        DynamoDb?.Dispose();
+        foreach (var process in processes)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(5000);
+            }
+
+            process.Dispose();
+        }
+
+        Directory.Delete(dataFolder, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private static async Task EnsureInstalledAsync()
+    {
+        var folder = RepositoryPaths.Emulators;
+        // Test assemblies run in parallel; one installs, the others wait on the lock and find it done.
+        await using var gate = await AcquireLockAsync(Path.Combine(folder, ".install.lock"));
+        if (File.Exists(Path.Combine(folder, "node_modules", "s3rver", "package.json"))
+            && File.Exists(Path.Combine(folder, "node_modules", "dynalite", "package.json")))
+        {
+            return;
+        }
+
+        using var npm = Process.Start(new ProcessStartInfo("npm", "ci --no-audit --no-fund") { WorkingDirectory = folder, RedirectStandardOutput = true })
+            ?? throw new InvalidOperationException("Could not start npm: Node.js and npm are needed for the AWS backend tests.");
+        await npm.StandardOutput.ReadToEndAsync();
+        await npm.WaitForExitAsync();
+        if (npm.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"`npm ci` in {folder} failed with exit code {npm.ExitCode}.");
+        }
+    }
+
+    private static async Task<FileStream> AcquireLockAsync(string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException) when (attempt < 600)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+
+    private void Start(string script, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("node") { WorkingDirectory = RepositoryPaths.Emulators, RedirectStandardOutput = false };
+        start.ArgumentList.Add(script);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        processes.Add(Process.Start(start) ?? throw new InvalidOperationException($"Could not start node {script}."));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitForPortAsync(int port)
+    {
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        throw new TimeoutException($"No emulator answered on port {port}.");
+    }
+}
