@@ -4,12 +4,12 @@ using ImageService.Testing;
 
 namespace ImageService.Api.Tests;
 
-public sealed class ListTests
+public abstract class ListTests(Backend backend)
 {
     [Fact]
     public async Task Lists_are_newest_first_and_filter_by_user_tag_or_both()
     {
-        using var service = new ServiceFactory();
+        using var service = await ServiceFactory.StartAsync(backend);
         using var client = service.CreateClient();
         var a = await UploadAsync(service, client, "alice", "travel");
         var b = await UploadAsync(service, client, "bob", "travel");
@@ -26,7 +26,7 @@ public sealed class ListTests
     [Fact]
     public async Task Items_carry_the_specified_fields_and_working_links()
     {
-        using var service = new ServiceFactory();
+        using var service = await ServiceFactory.StartAsync(backend);
         using var client = service.CreateClient();
         await client.UploadOkAsync(TestImages.Jpeg(800, 600));
 
@@ -37,7 +37,7 @@ public sealed class ListTests
             Assert.True(item.TryGetProperty(field, out _), $"missing {field}");
         }
 
-        using var thumbnail = await client.GetAsync(item.Str("thumbnail_url"));
+        using var thumbnail = await service.DownloadAsync(client, item.Str("thumbnail_url"));
         Assert.Equal(HttpStatusCode.OK, thumbnail.StatusCode);
         Assert.Equal("image/webp", thumbnail.Content.Headers.ContentType!.MediaType);
         Assert.Equal((320, 320), Dimensions(await thumbnail.Content.ReadAsByteArrayAsync()));
@@ -46,7 +46,7 @@ public sealed class ListTests
     [Fact]
     public async Task Following_the_link_header_walks_every_image_once()
     {
-        using var service = new ServiceFactory();
+        using var service = await ServiceFactory.StartAsync(backend);
         using var client = service.CreateClient();
         var uploaded = new List<string>();
         for (var i = 0; i < 5; i++)
@@ -80,7 +80,7 @@ public sealed class ListTests
     [InlineData("/images?user_id=..%2Fetc", "'user_id' must be 1–128")]
     public async Task Bad_list_parameters_are_400_with_the_fix(string url, string detail)
     {
-        using var service = new ServiceFactory();
+        using var service = await ServiceFactory.StartAsync(backend);
         using var client = service.CreateClient();
 
         using var response = await client.GetAsync(url);
@@ -91,7 +91,7 @@ public sealed class ListTests
     [Fact]
     public async Task A_cursor_from_one_filter_is_refused_on_another()
     {
-        using var service = new ServiceFactory();
+        using var service = await ServiceFactory.StartAsync(backend);
         using var client = service.CreateClient();
         await UploadAsync(service, client, "alice", "travel");
         await UploadAsync(service, client, "alice", "travel");
@@ -127,3 +127,8 @@ public sealed class ListTests
         return (described.Width, described.Height);
     }
 }
+
+public sealed class LocalListTests() : ListTests(Backend.Local);
+
+[Collection(EmulatorGroup.Name)]
+public sealed class AwsListTests(ImageService.Testing.Aws.AwsEmulators emulators) : ListTests(new AwsBackend(emulators));

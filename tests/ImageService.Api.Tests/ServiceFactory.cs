@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using ImageService.Core.Ports;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
@@ -7,7 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ImageService.Api.Tests;
 
-/// <summary>The real service in memory, on the embedded backend in a fresh temporary folder, with a clock the test controls.</summary>
+/// <summary>The real service in memory, on a fresh backend (a temporary folder, or a new bucket and table on the
+/// emulators), with a clock the test controls.</summary>
 public sealed class ServiceFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> settings;
@@ -30,6 +32,19 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
         this.services = services;
     }
 
+    /// <summary>Starts the service on the given backend, with extra settings and service overrides.</summary>
+    public static async Task<ServiceFactory> StartAsync(
+        Backend backend, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var merged = await backend.SettingsAsync();
+        foreach (var (key, value) in settings ?? [])
+        {
+            merged[key] = value;
+        }
+
+        return new ServiceFactory(merged, services);
+    }
+
     public string Root { get; }
 
     public string UploadTemp { get; }
@@ -38,11 +53,41 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
 
     public ManualClock Clock { get; } = new(DateTimeOffset.UtcNow);
 
-    /// <summary>Every file left anywhere the service writes, other than the index database and the signing key.</summary>
+    /// <summary>Every file left anywhere the service writes locally, other than the index database and the signing key.</summary>
     public IReadOnlyList<string> StoredFiles() =>
         [.. new[] { Path.Combine(DataRoot, "blobs"), Path.Combine(DataRoot, "staging"), UploadTemp }
             .Where(Directory.Exists)
             .SelectMany(folder => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))];
+
+    /// <summary>Every blob in the service's store (a folder or a bucket) and every staged upload file left behind.</summary>
+    public async Task<IReadOnlyList<string>> LeftoversAsync()
+    {
+        var found = new List<string>();
+        await foreach (var key in Services.GetRequiredService<IBlobStore>().ListKeysAsync("", default))
+        {
+            found.Add(key);
+        }
+
+        var staged = new[] { Path.Combine(DataRoot, "staging"), UploadTemp }
+            .Where(Directory.Exists)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories));
+        return [.. found, .. staged];
+    }
+
+    /// <summary>Fetches a download link: through the in-memory server for the app's own links, over the network for S3's.</summary>
+    public Task<HttpResponseMessage> DownloadAsync(HttpClient client, string url) =>
+        url.StartsWith(client.BaseAddress!.GetLeftPart(UriPartial.Authority), StringComparison.Ordinal)
+            ? client.GetAsync(url)
+            : Network.GetAsync(url);
+
+    public async Task<byte[]> DownloadBytesAsync(HttpClient client, string url)
+    {
+        using var response = await DownloadAsync(client, url);
+        Assert.True(response.IsSuccessStatusCode, $"download of {url} answered {(int)response.StatusCode}");
+        return await response.Content.ReadAsByteArrayAsync();
+    }
+
+    private static readonly HttpClient Network = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

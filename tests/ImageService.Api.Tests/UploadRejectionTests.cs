@@ -6,7 +6,7 @@ using ImageService.Testing;
 namespace ImageService.Api.Tests;
 
 /// <summary>Every client mistake: a clear problem+json, nothing persisted, and a service that stays ready.</summary>
-public sealed class UploadRejectionTests
+public abstract class UploadRejectionTests(Backend backend)
 {
     public static TheoryData<string, int, string> Cases => new()
     {
@@ -32,13 +32,13 @@ public sealed class UploadRejectionTests
     [MemberData(nameof(Cases))]
     public async Task A_rejected_upload_explains_itself_and_leaves_nothing_behind(string kind, int status, string detail)
     {
-        using var service = new ServiceFactory(new() { ["Limits:MaxUploadBytes"] = "300000" });
+        using var service = await ServiceFactory.StartAsync(backend, new() { ["Limits:MaxUploadBytes"] = "300000" });
         using var client = service.CreateClient();
 
         using var response = await SendAsync(client, kind);
 
         await response.AssertProblemAsync(status, detail);
-        Assert.Empty(service.StoredFiles());
+        Assert.Empty(await service.LeftoversAsync());
         Assert.Equal("[]", await client.GetStringAsync("/images"));
         using var ready = await client.GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
@@ -93,3 +93,8 @@ public sealed class UploadRejectionTests
         }
     }
 }
+
+public sealed class LocalUploadRejectionTests() : UploadRejectionTests(Backend.Local);
+
+[Collection(EmulatorGroup.Name)]
+public sealed class AwsUploadRejectionTests(ImageService.Testing.Aws.AwsEmulators emulators) : UploadRejectionTests(new AwsBackend(emulators));

@@ -3,12 +3,12 @@ using ImageService.Testing;
 
 namespace ImageService.Api.Tests;
 
-public sealed class UploadTests
+public abstract class UploadTests(Backend backend)
 {
     [Fact]
     public async Task An_upload_answers_201_with_the_id_the_message_and_the_stored_record()
     {
-        using var service = new ServiceFactory();
+        using var service = await ServiceFactory.StartAsync(backend);
         using var client = service.CreateClient();
 
         using var response = await client.UploadAsync(TestImages.Jpeg(1600, 1200));
@@ -31,11 +31,11 @@ public sealed class UploadTests
     [Fact]
     public async Task The_downloaded_original_is_upright_and_holds_no_exif_gps_or_xmp()
     {
-        using var service = new ServiceFactory();
+        using var service = await ServiceFactory.StartAsync(backend);
         using var client = service.CreateClient();
 
         var uploaded = await client.UploadOkAsync(TestImages.JpegWithOrientationAndGps());
-        var original = await client.GetByteArrayAsync(uploaded.Str("url"));
+        var original = await service.DownloadBytesAsync(client, uploaded.Str("url"));
 
         Assert.Equal((100, 200), (uploaded.GetProperty("width").GetInt32(), uploaded.GetProperty("height").GetInt32()));
         Assert.Equal(100, ImageInspection.Describe(original).Width);
@@ -48,14 +48,14 @@ public sealed class UploadTests
     [Fact]
     public async Task Every_variant_is_stored_and_downloadable_with_its_own_type()
     {
-        using var service = new ServiceFactory();
+        using var service = await ServiceFactory.StartAsync(backend);
         using var client = service.CreateClient();
 
         var uploaded = await client.UploadOkAsync(TestImages.PngWithAlpha(600, 400));
 
         foreach (var variant in uploaded.GetProperty("variants").EnumerateArray())
         {
-            using var download = await client.GetAsync(variant.Str("url"));
+            using var download = await service.DownloadAsync(client, variant.Str("url"));
             Assert.Equal(HttpStatusCode.OK, download.StatusCode);
             Assert.Equal(variant.Str("content_type"), download.Content.Headers.ContentType!.MediaType);
             var bytes = await download.Content.ReadAsByteArrayAsync();
@@ -69,7 +69,7 @@ public sealed class UploadTests
     [Fact]
     public async Task The_format_comes_from_the_bytes_not_the_file_name()
     {
-        using var service = new ServiceFactory();
+        using var service = await ServiceFactory.StartAsync(backend);
         using var client = service.CreateClient();
 
         using var response = await client.UploadAsync(TestImages.WebP(200, 100), fileName: "looks-like.gif");
@@ -80,13 +80,18 @@ public sealed class UploadTests
     [Fact]
     public async Task A_polyglot_jpeg_is_served_as_the_re_encoded_image_only()
     {
-        using var service = new ServiceFactory();
+        using var service = await ServiceFactory.StartAsync(backend);
         using var client = service.CreateClient();
 
         var uploaded = await client.UploadOkAsync(TestImages.JpegHtmlPolyglot());
-        var original = await client.GetByteArrayAsync(uploaded.Str("url"));
+        var original = await service.DownloadBytesAsync(client, uploaded.Str("url"));
 
         Assert.False(ImageInspection.ContainsText(original, "<script>"));
         Assert.Equal("jpegload_buffer", ImageInspection.Describe(original).Loader);
     }
 }
+
+public sealed class LocalUploadTests() : UploadTests(Backend.Local);
+
+[Collection(EmulatorGroup.Name)]
+public sealed class AwsUploadTests(ImageService.Testing.Aws.AwsEmulators emulators) : UploadTests(new AwsBackend(emulators));
