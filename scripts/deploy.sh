@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Deploys the image service to AWS: API Gateway (HTTP API) -> Lambda (the app behind the Lambda Web
+# Adapter) -> S3 + DynamoDB, as described in deploy/template.yaml. Prints the API URL.
+#
+#   STACK_NAME       CloudFormation stack              (default image-service)
+#   ARTIFACT_BUCKET  existing bucket for the code zip  (required)
+#   BUCKET_NAME      image bucket to create            (default images-bucket-<account>-<region>; names are global)
+#   TABLE_NAME       DynamoDB table to create          (default images_metadata)
+#   AWS_REGION / AWS_PROFILE as usual for the AWS CLI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+: "${ARTIFACT_BUCKET:?set ARTIFACT_BUCKET to an S3 bucket the code package can be uploaded to}"
+stack="${STACK_NAME:-image-service}"
+account="$(aws sts get-caller-identity --query Account --output text)"
+region="${AWS_REGION:-$(aws configure get region)}"
+bucket="${BUCKET_NAME:-images-bucket-${account}-${region}}"
+table="${TABLE_NAME:-images_metadata}"
+
+rm -rf artifacts/lambda
+dotnet publish src/ImageService -c Release -r linux-x64 --self-contained false -o artifacts/lambda
+
+aws cloudformation package \
+  --template-file deploy/template.yaml \
+  --s3-bucket "$ARTIFACT_BUCKET" \
+  --output-template-file artifacts/packaged.yaml
+
+aws cloudformation deploy \
+  --template-file artifacts/packaged.yaml \
+  --stack-name "$stack" \
+  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
+  --parameter-overrides "BucketName=$bucket" "TableName=$table"
+
+aws cloudformation describe-stacks --stack-name "$stack" \
+  --query "Stacks[0].Outputs[?OutputKey=='ApiUrl'].OutputValue" --output text
