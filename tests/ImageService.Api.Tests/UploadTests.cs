@@ -67,6 +67,22 @@ public abstract class UploadTests(Backend backend)
     }
 
     [Fact]
+    public async Task Concurrent_uploads_each_get_their_own_image()
+    {
+        using var service = await ServiceFactory.StartAsync(backend);
+        using var client = service.CreateClient();
+
+        var uploads = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            client.UploadOkAsync(TestImages.Jpeg(64 + i, 64), $$"""{"user_id":"u{{i}}","tags":["burst"]}""")));
+
+        var ids = uploads.Select(u => u.Str("image_id")).ToList();
+        Assert.Equal(8, ids.Distinct().Count());
+        var listed = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/images?tag=burst")).RootElement
+            .EnumerateArray().Select(i => (i.Str("image_id"), i.Str("user_id"), i.GetProperty("width").GetInt32()));
+        Assert.Equal(uploads.Select(u => (u.Str("image_id"), u.Str("user_id"), u.GetProperty("width").GetInt32())).Order(), listed.Order());
+    }
+
+    [Fact]
     public async Task The_format_comes_from_the_bytes_not_the_file_name()
     {
         using var service = await ServiceFactory.StartAsync(backend);

@@ -144,6 +144,30 @@ public abstract class ImageIndexContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Of_concurrent_adds_with_one_id_exactly_one_wins()
+    {
+        var record = Record("alice", 1, "travel");
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Task.Run(() => Index.TryAddAsync(record with { Caption = $"attempt {i}" }, default))));
+
+        Assert.Single(outcomes, won => won);
+        Assert.Single(await Index.ListAsync(new IndexQuery(null, "travel", 10), default));
+    }
+
+    [Fact]
+    public async Task Of_concurrent_removes_exactly_one_reports_the_removal()
+    {
+        var record = Record("alice", 1, "travel");
+        await Index.TryAddAsync(record, default);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Index.RemoveAsync(record.ImageId, default))));
+
+        Assert.Single(outcomes, removed => removed);
+        Assert.Null(await Index.GetAsync(record.ImageId, default));
+    }
+
+    [Fact]
     public async Task The_probe_succeeds_on_a_working_index()
     {
         await Index.ProbeAsync(default);
