@@ -1,0 +1,55 @@
+using Amazon.DynamoDBv2.Model;
+using ImageService.Core.Listing;
+using ImageService.Testing.Aws;
+using ImageService.Testing.Contracts;
+
+namespace ImageService.Storage.Aws.Tests;
+
+/// <summary>The record item decides what exists: index entries without a record are never listed.</summary>
+[Collection(EmulatorGroup.Name)]
+public sealed class DynamoDbConsistencyTests(AwsEmulators emulators)
+{
+    [Fact]
+    public async Task Edges_left_without_a_record_are_skipped_and_pages_still_fill()
+    {
+        var table = await emulators.CreateTableAsync();
+        var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
+        var real = Enumerable.Range(0, 3).Select(i => ImageIndexContract.Record("alice", i, "travel")).ToList();
+        foreach (var record in real)
+        {
+            await index.TryAddAsync(record, default);
+        }
+
+        // Newer edges whose records are gone, as an interrupted delete (or an index lagging one) leaves them.
+        for (var i = 0; i < 5; i++)
+        {
+            var orphan = ImageIndexContract.Record("alice", 100 + i, "travel");
+            await emulators.DynamoDb.PutItemAsync(table, DynamoDbItems.TagEdge(orphan, "travel"));
+        }
+
+        var first = await index.ListAsync(new IndexQuery(null, "travel", 2), default);
+        var second = await index.ListAsync(new IndexQuery("alice", "travel", 2, new ListPosition(first[^1].CreatedAt, first[^1].ImageId)), default);
+
+        Assert.Equal([real[2].ImageId, real[1].ImageId], first.Select(r => r.ImageId));
+        Assert.Equal([real[0].ImageId], second.Select(r => r.ImageId));
+    }
+
+    [Fact]
+    public async Task No_list_query_scans_the_table()
+    {
+        var table = await emulators.CreateTableAsync();
+        var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
+        await index.TryAddAsync(ImageIndexContract.Record("alice", 1, "travel"), default);
+
+        foreach (var query in new[] { new IndexQuery(null, null, 5), new IndexQuery("alice", null, 5), new IndexQuery(null, "travel", 5), new IndexQuery("alice", "travel", 5) })
+        {
+            var (indexName, _, partitions) = DynamoDbKeys.Route(query);
+            var described = await emulators.DynamoDb.DescribeTableAsync(table);
+
+            // Each query names a keys-only index of the deployed table and concrete partitions of it.
+            Assert.Contains(described.Table.GlobalSecondaryIndexes, i => i.IndexName == indexName && i.Projection.ProjectionType == "KEYS_ONLY");
+            Assert.NotEmpty(partitions);
+            Assert.Single(await index.ListAsync(query, default));
+        }
+    }
+}
