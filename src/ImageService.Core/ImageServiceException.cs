@@ -15,6 +15,8 @@ public enum ImageErrorKind
     NotFound,
     /// <summary>A signed link is expired or was altered.</summary>
     Forbidden,
+    /// <summary>An authenticated caller acted on another user's behalf or image.</summary>
+    NotOwner,
 }
 
 /// <summary>A failure caused by the client's request; its message is safe to show to that client.</summary>
@@ -28,4 +30,5 @@ public sealed class ImageServiceException(ImageErrorKind kind, string detail) : 
     public static ImageServiceException NotFound(string detail) => new(ImageErrorKind.NotFound, detail);
     public static ImageServiceException Forbidden(string detail) => new(ImageErrorKind.Forbidden, detail);
     public static ImageServiceException TooLarge(string detail) => new(ImageErrorKind.TooLarge, detail);
+    public static ImageServiceException NotOwner(string detail) => new(ImageErrorKind.NotOwner, detail);
 }

@@ -1,4 +1,5 @@
 using ImageService.ApiDocs;
+using ImageService.Auth;
 using ImageService.Configuration;
 using ImageService.Errors;
 using ImageService.Files;
@@ -6,6 +7,7 @@ using ImageService.Health;
 using ImageService.Images;
 using ImageService.Limits;
 using ImageService.Processing;
+using ImageService.RateLimits;
 using ImageService.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,12 +15,17 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddApiConventions();
 builder.AddApiErrors();
 builder.AddApiDocs();
+builder.AddApiAuth();
+builder.AddUploadRateLimits();
 builder.AddImageStorage();
 builder.AddImageProcessing();
 
 var app = builder.Build();
 
 app.UseApiErrors();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
 app.MapApiDocs();
 app.MapHealthApi();
 app.MapLimitsApi();

@@ -21,10 +21,16 @@ public sealed class ImageCatalog(
     /// Validates the metadata, processes the file, stores every variant and then the record. A failure at
     /// any step removes the blobs already written, so a rejected upload leaves nothing behind.
     /// </summary>
-    public async Task<ImageRecord> UploadAsync(string? metadataJson, string sourcePath, CancellationToken cancellationToken)
+    public async Task<ImageRecord> UploadAsync(string? metadataJson, string sourcePath, Caller caller, CancellationToken cancellationToken)
     {
         // Metadata first: it is cheap, and a bad user_id should not cost a decode.
-        var metadata = UploadMetadataParser.Parse(metadataJson);
+        var metadata = UploadMetadataParser.Parse(metadataJson, defaultUserId: caller.UserId);
+        if (caller.IsAuthenticated && metadata.UserId != caller.UserId)
+        {
+            throw ImageServiceException.NotOwner(
+                $"'metadata.user_id' is '{metadata.UserId}', but you are signed in as '{caller.UserId}'. You can only post as yourself; leave user_id out to use your own.");
+        }
+
         var processed = await processor.ProcessAsync(sourcePath, cancellationToken);
 
         var imageId = Guid.CreateVersion7();
@@ -101,11 +107,22 @@ public sealed class ImageCatalog(
     public Task<ImageRecord?> GetAsync(Guid imageId, CancellationToken cancellationToken) =>
         index.GetAsync(imageId, cancellationToken);
 
-    /// <summary>Removes the record first, so the image disappears from lists and views at once, then its blobs.</summary>
-    public async Task<bool> DeleteAsync(Guid imageId, CancellationToken cancellationToken)
+    /// <summary>Removes the record first, so the image disappears from lists and views at once, then its blobs.
+    /// An authenticated caller may only delete their own images.</summary>
+    public async Task<bool> DeleteAsync(Guid imageId, Caller caller, CancellationToken cancellationToken)
     {
         var record = await index.GetAsync(imageId, cancellationToken);
-        if (record is null || !await index.RemoveAsync(imageId, cancellationToken))
+        if (record is null)
+        {
+            return false;
+        }
+
+        if (caller.IsAuthenticated && record.UserId != caller.UserId)
+        {
+            throw ImageServiceException.NotOwner($"Image {imageId:D} belongs to another user; you can only delete your own images.");
+        }
+
+        if (!await index.RemoveAsync(imageId, cancellationToken))
         {
             return false;
         }

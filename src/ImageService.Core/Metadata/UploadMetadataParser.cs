@@ -13,7 +13,9 @@ public static partial class UploadMetadataParser
 {
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 8 };
 
-    public static UploadMetadata Parse(string? json)
+    /// <summary>Parses and checks the metadata; <paramref name="defaultUserId"/> stands in for a missing <c>user_id</c>
+    /// (the signed-in user, when there is one).</summary>
+    public static UploadMetadata Parse(string? json, string? defaultUserId = null)
     {
         if (string.IsNullOrWhiteSpace(json))
         {
@@ -40,7 +42,7 @@ public static partial class UploadMetadataParser
                 throw ImageServiceException.Invalid($"'metadata' must be a JSON object, not {Describe(root.ValueKind)}.");
             }
 
-            var userId = ReadUserId(root);
+            var userId = defaultUserId is not null && IsAbsent(root, "user_id") ? defaultUserId : ReadUserId(root);
             var caption = ReadCaption(root);
             var tags = ReadTags(root, caption);
             return new UploadMetadata(userId, caption, tags);
@@ -50,6 +52,9 @@ public static partial class UploadMetadataParser
     /// <summary>Checks a user id given anywhere (metadata or a list filter).</summary>
     public static bool IsValidUserId(string userId) =>
         userId.Length is > 0 and <= UploadLimits.MaxUserIdLength && UserIdPattern().IsMatch(userId);
+
+    private static bool IsAbsent(JsonElement root, string property) =>
+        !root.TryGetProperty(property, out var value) || value.ValueKind == JsonValueKind.Null;
 
     private static string ReadUserId(JsonElement root)
     {

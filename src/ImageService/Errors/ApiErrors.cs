@@ -23,6 +23,8 @@ internal static class ApiErrors
     // Statuses the router answers by itself (no handler ran) still get a detail that says what to do.
     private static string? RoutingDetail(HttpRequest request, int? status) => status switch
     {
+        StatusCodes.Status401Unauthorized =>
+            "Sign in first: send 'Authorization: Bearer <token>' with a valid, unexpired token. Reading images needs no token; uploading and deleting do.",
         StatusCodes.Status404NotFound => $"Nothing is served at {request.Method} {request.Path}. The API reference is at /scalar.",
         StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}. The API reference is at /scalar.",
         StatusCodes.Status415UnsupportedMediaType =>

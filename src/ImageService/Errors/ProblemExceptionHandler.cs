@@ -41,7 +41,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
     private static int StatusOf(ImageErrorKind kind) => kind switch
     {
         ImageErrorKind.InvalidRequest => StatusCodes.Status400BadRequest,
-        ImageErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        ImageErrorKind.Forbidden or ImageErrorKind.NotOwner => StatusCodes.Status403Forbidden,
         ImageErrorKind.NotFound => StatusCodes.Status404NotFound,
         ImageErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         ImageErrorKind.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
@@ -53,6 +53,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
     {
         ImageErrorKind.InvalidRequest => "Invalid request",
         ImageErrorKind.Forbidden => "Link not valid",
+        ImageErrorKind.NotOwner => "Not your image",
         ImageErrorKind.NotFound => "Not found",
         ImageErrorKind.TooLarge => "Upload too large",
         ImageErrorKind.UnsupportedFormat => "Unsupported media type",

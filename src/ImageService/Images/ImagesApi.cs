@@ -1,4 +1,6 @@
+using ImageService.Auth;
 using ImageService.Core;
+using ImageService.RateLimits;
 using ImageService.Core.Images;
 using ImageService.Core.Listing;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -17,11 +19,16 @@ internal static class ImagesApi
 
         images.MapPost("/", UploadImage)
             .WithSummary("Upload an image with its metadata")
+            .RequireAuthorization(AuthSetup.WritePolicy)
+            .RequireRateLimiting(UploadRateLimits.Policy)
             .Accepts<UploadFormDescription>("multipart/form-data")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         images.MapGet("/", ListImages)
             .WithSummary("List images, newest first, optionally by user and/or tag")
             .ProducesProblem(StatusCodes.Status400BadRequest);
@@ -31,7 +38,10 @@ internal static class ImagesApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         images.MapDelete("/{image_id}", DeleteImage)
             .WithSummary("Delete an image, its variants and its metadata")
+            .RequireAuthorization(AuthSetup.WritePolicy)
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
@@ -40,7 +50,7 @@ internal static class ImagesApi
         HttpRequest request, UploadFormReader forms, ImageCatalog catalog, CancellationToken cancellationToken)
     {
         using var form = await forms.ReadAsync(request, cancellationToken);
-        var record = await catalog.UploadAsync(form.Metadata, form.FilePath, cancellationToken);
+        var record = await catalog.UploadAsync(form.Metadata, form.FilePath, Callers.From(request.HttpContext), cancellationToken);
         var signed = await catalog.SignAsync(record, cancellationToken);
         var body = ImageResponse.From(signed, BaseUri(request)) with { Message = Uploaded };
         return TypedResults.Created($"{request.PathBase}/images/{record.ImageId:D}", body);
@@ -93,10 +103,10 @@ internal static class ImagesApi
     }
 
     private static async Task<Ok<MessageResponse>> DeleteImage(
-        ImageCatalog catalog, [FromRoute(Name = "image_id")] string imageId, CancellationToken cancellationToken)
+        HttpContext context, ImageCatalog catalog, [FromRoute(Name = "image_id")] string imageId, CancellationToken cancellationToken)
     {
         var id = ImageCatalog.ParseImageId(imageId);
-        return await catalog.DeleteAsync(id, cancellationToken)
+        return await catalog.DeleteAsync(id, Callers.From(context), cancellationToken)
             ? TypedResults.Ok(new MessageResponse(Deleted))
             : throw NoSuchImage(id);
     }

@@ -1,0 +1,61 @@
+using System.Text;
+using ImageService.Configuration;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ImageService.Auth;
+
+internal static class AuthSetup
+{
+    public const string WritePolicy = "writer";
+
+    /// <summary>
+    /// JWT bearer authentication, configured from <see cref="AuthOptions"/> when the container is built, and
+    /// a write policy that lets anyone through in <c>None</c> mode and only signed-in callers in <c>Jwt</c> mode.
+    /// </summary>
+    public static WebApplicationBuilder AddApiAuth(this WebApplicationBuilder builder)
+    {
+        builder.BindValidated<AuthOptions>(AuthOptions.Section, o => o.Validate());
+        builder.Services.AddAuthentication().AddJwtBearer();
+        builder.Services.AddOptions<AuthenticationOptions>().Configure<AuthOptions>((authentication, auth) =>
+        {
+            if (auth.Mode == AuthMode.Jwt)
+            {
+                authentication.DefaultScheme = JwtBearerDefaults.AuthenticationScheme;
+            }
+        });
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<AuthOptions>((jwt, auth) =>
+        {
+            // In None mode the handler stays unconfigured: it validates nothing and the write policy lets everyone in.
+            if (auth.Mode == AuthMode.Jwt)
+            {
+                Configure(jwt, auth.Jwt);
+            }
+        });
+        builder.Services.AddAuthorizationBuilder().AddPolicy(WritePolicy, policy => policy.RequireAssertion(context =>
+            context.Resource is HttpContext http
+            && (http.RequestServices.GetRequiredService<AuthOptions>().Mode == AuthMode.None || http.User.Identity?.IsAuthenticated == true)));
+        return builder;
+    }
+
+    private static void Configure(JwtBearerOptions jwt, JwtSettings settings)
+    {
+        // Keep claim names as issued ("sub" stays "sub").
+        jwt.MapInboundClaims = false;
+        jwt.TokenValidationParameters.ValidateAudience = true;
+        jwt.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
+        // Cognito access tokens have no "aud"; they name the app client in "client_id".
+        jwt.TokenValidationParameters.AudienceValidator = (audiences, token, _) =>
+            audiences.Contains(settings.Audience) || (token is JsonWebToken web && web.TryGetClaim("client_id", out var clientId) && clientId.Value == settings.Audience);
+        if (!string.IsNullOrWhiteSpace(settings.Authority))
+        {
+            jwt.Authority = settings.Authority;
+            return;
+        }
+
+        jwt.TokenValidationParameters.ValidIssuer = settings.Issuer;
+        jwt.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(settings.SigningKey!));
+    }
+}
