@@ -74,6 +74,7 @@ public sealed class S3BlobStore(IAmazonS3 s3, AwsStorageOptions options) : IBlob
         while (!string.IsNullOrEmpty(request.ContinuationToken));
     }
 
+    /// <summary>HEAD on the bucket: cheap, needs only s3:ListBucket, and fails when the bucket is missing or unreachable.</summary>
     public Task ProbeAsync(CancellationToken cancellationToken) =>
-        s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = options.Bucket, MaxKeys = 1 }, cancellationToken);
+        s3.HeadBucketAsync(new HeadBucketRequest { BucketName = options.Bucket }, cancellationToken);
 }

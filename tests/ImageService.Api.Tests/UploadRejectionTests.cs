@@ -5,7 +5,10 @@ using ImageService.Testing;
 
 namespace ImageService.Api.Tests;
 
-/// <summary>Every client mistake: a clear problem+json, nothing persisted, and a service that stays ready.</summary>
+/// <summary>
+/// The catalogue of hostile and broken uploads. Each answers its exact status with a problem+json whose detail
+/// says what to fix, persists nothing (no blob, no record, no staged file) and leaves the service ready.
+/// </summary>
 public abstract class UploadRejectionTests(Backend backend)
 {
     public static TheoryData<string, int, string> Cases => new()
@@ -25,14 +28,32 @@ public abstract class UploadRejectionTests(Backend backend)
         { "malformed-multipart", 400, "multipart body is malformed" },
         { "truncated-jpeg", 422, "corrupt or truncated" },
         { "pixel-bomb-header", 422, "10,000,000,000 pixels" },
-        { "too-large", 413, "larger than the 300,000 bytes" },
+        { "too-large", 413, "larger than the 1,000,000 bytes" },
+        { "html-named-jpg", 415, "not an image format this service recognises" },
+        { "magick-mvg", 415, "not an image format this service recognises" },
+        { "pdf", 415, "PDF" },
+        { "tiff", 415, "TIFF" },
+        { "bmp", 415, "BMP" },
+        { "pixel-flood-png", 422, "400,000,000 pixels" },
+        { "raw-control-characters", 400, "not valid JSON" },
+        { "truncated-png", 422, "corrupt or truncated" },
+        { "truncated-webp", 422, "corrupt or truncated" },
+        { "corrupt-jpeg-huffman", 422, "corrupt or truncated" },
+        { "png-bad-crc", 422, "corrupt or truncated" },
+        { "metadata-deeply-nested", 400, "not valid JSON" },
+        { "metadata-control-characters", 400, "control characters" },
+        { "metadata-zero-width-tag", 400, "'metadata.tags[0]' is not a valid tag" },
+        { "metadata-nul-in-user-id", 400, "'metadata.user_id' must be 1–128" },
+        { "two-metadata-parts", 400, "more than one 'metadata' part" },
+        { "raw-image-body", 415, "multipart/form-data" },
+        { "multipart-mixed", 415, "multipart/form-data" },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task A_rejected_upload_explains_itself_and_leaves_nothing_behind(string kind, int status, string detail)
     {
-        using var service = await ServiceFactory.StartAsync(backend, new() { ["Limits:MaxUploadBytes"] = "300000" });
+        using var service = await ServiceFactory.StartAsync(backend, new() { ["Limits:MaxUploadBytes"] = "1000000" });
         using var client = service.CreateClient();
 
         using var response = await SendAsync(client, kind);
@@ -87,7 +108,51 @@ public abstract class UploadRejectionTests(Backend backend)
             case "pixel-bomb-header":
                 return client.UploadAsync(TestImages.PngClaiming(100_000, 100_000), fileName: "bomb.png");
             case "too-large":
-                return client.UploadAsync(new byte[400_000]);
+                return client.UploadAsync(new byte[1_100_000]);
+            case "html-named-jpg":
+                return client.UploadAsync(HostileFiles.HtmlNamedJpg(), fileName: "cat.jpg");
+            case "magick-mvg":
+                return client.UploadAsync(HostileFiles.MagickMvg(), fileName: "exploit.jpg");
+            case "pdf":
+                return client.UploadAsync(HostileFiles.Pdf(), fileName: "doc.jpg");
+            case "tiff":
+                return client.UploadAsync(HostileFiles.Tiff(), fileName: "scan.jpg");
+            case "bmp":
+                return client.UploadAsync(HostileFiles.Bmp(), fileName: "paint.jpg");
+            case "pixel-flood-png":
+                return client.UploadAsync(TestImages.PixelFloodPng(20_000, 20_000), fileName: "flood.png");
+            case "truncated-png":
+                return client.UploadAsync(TestImages.Truncated(TestImages.Png(300, 300), 0.5));
+            case "truncated-webp":
+                return client.UploadAsync(TestImages.Truncated(TestImages.WebP(300, 300), 0.5));
+            case "corrupt-jpeg-huffman":
+                return client.UploadAsync(HostileFiles.JpegWithCorruptHuffmanTable());
+            case "png-bad-crc":
+                return client.UploadAsync(HostileFiles.PngWithBadCrc());
+            case "metadata-deeply-nested":
+                return client.UploadAsync(jpeg, $$"""{"user_id":"u","x":{{new string('[', 5000)}}{{new string(']', 5000)}}}""");
+            case "metadata-control-characters":
+                return client.UploadAsync(jpeg, """{"user_id":"u","caption":"line\u0000break\u001b[31m"}""");
+            case "metadata-zero-width-tag":
+                return client.UploadAsync(jpeg, """{"user_id":"u","tags":["tra\u200Bvel"]}""");
+            case "raw-control-characters":
+                return client.UploadAsync(jpeg, "{\"user_id\":\"u\",\"caption\":\"bell\u0007\"}");
+            case "metadata-nul-in-user-id":
+                return client.UploadAsync(jpeg, """{"user_id":"admin\u0000"}""");
+            case "two-metadata-parts":
+                return client.PostAsync("/images", new MultipartFormDataContent
+                {
+                    { new ByteArrayContent(jpeg), "file", "a.jpg" },
+                    { new StringContent(Api.DefaultMetadata), "metadata" },
+                    { new StringContent("""{"user_id":"other"}"""), "metadata" },
+                });
+            case "raw-image-body":
+                var raw = new ByteArrayContent(jpeg);
+                raw.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+                return client.PostAsync("/images", raw);
+            case "multipart-mixed":
+                var mixed = new MultipartContent("mixed") { new ByteArrayContent(jpeg) };
+                return client.PostAsync("/images", mixed);
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }
