@@ -1,6 +1,7 @@
 using ImageService.Core;
 using ImageService.Core.Ports;
 using ImageService.Core.Processing;
+using Microsoft.Extensions.Logging;
 using NetVips;
 
 namespace ImageService.Imaging;
@@ -25,11 +26,11 @@ public sealed class VipsImageProcessor : IImageProcessor, IDisposable
     private readonly UploadLimits limits;
     private readonly SemaphoreSlim gate;
 
-    public VipsImageProcessor(UploadLimits limits, ProcessingOptions options)
+    public VipsImageProcessor(UploadLimits limits, ProcessingOptions options, ILogger<VipsImageProcessor>? logger = null)
     {
         this.limits = limits;
         gate = new SemaphoreSlim(options.MaxConcurrentImages);
-        VipsRuntime.Configure(options.VipsConcurrency);
+        VipsRuntime.Configure(options.VipsConcurrency, logger is null ? null : message => logger.LogDebug("libvips: {Message}", message));
     }
 
     public IReadOnlyList<string> AcceptedContentTypes { get; } = [.. ContentTypes.Values];

@@ -16,12 +16,19 @@ public static class VipsRuntime
 
     private static readonly Lock Gate = new();
     private static bool configured;
+    private static Action<string>? warnings;
 
-    public static void Configure(int vipsConcurrency)
+    // Held in a field: libvips keeps only a native pointer to it.
+    private static readonly Log.LogDelegate Forward = (_, _, message) => warnings?.Invoke(message);
+
+    /// <summary>Configures libvips once per process; <paramref name="onWarning"/> receives libvips' warnings, which
+    /// a corrupt upload produces by the dozen and which otherwise go straight to stderr.</summary>
+    public static void Configure(int vipsConcurrency, Action<string>? onWarning = null)
     {
         lock (Gate)
         {
             NetVips.NetVips.Concurrency = vipsConcurrency;
+            warnings = onWarning ?? warnings;
             if (configured)
             {
                 return;
@@ -38,6 +45,7 @@ public static class VipsRuntime
             Cache.Max = 0;
             Cache.MaxFiles = 0;
             Cache.MaxMem = 0;
+            Log.SetLogHandler("VIPS", Enums.LogLevelFlags.Warning | Enums.LogLevelFlags.Message | Enums.LogLevelFlags.Info, Forward);
             configured = true;
         }
     }
