@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using ImageService.Core.Images;
@@ -10,8 +11,8 @@ namespace ImageService.Storage.Aws;
 /// The index in one DynamoDB table, without transactions (dynalite has none): the record item, written with
 /// a single conditional put, decides whether an image exists. Tag edges and index entries are derived from
 /// it; every list reads keys from an index and then the records themselves with a consistent read, so an
-/// edge left behind by a failure, or an index that lags a delete, never shows an image that is not there.
-/// No request path scans.
+/// edge left behind by a failure, an index that lags a delete, or a record not yet committed never shows.
+/// No request path scans; only the sweeper's orphan clean-up does.
 /// </summary>
 public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions options) : IImageIndex
 {
@@ -71,7 +72,9 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
             }
 
             var records = await GetRecordsAsync(candidates.Select(c => c.ImageId), cancellationToken);
-            results.AddRange(candidates.Where(c => records.ContainsKey(c.ImageId)).Select(c => records[c.ImageId]));
+            results.AddRange(candidates
+                .Where(c => records.TryGetValue(c.ImageId, out var record) && record.State == ImageState.Committed)
+                .Select(c => records[c.ImageId]));
             if (candidates.Count < need)
             {
                 break; // every partition is exhausted
@@ -83,10 +86,45 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
         return results;
     }
 
-    public async Task<bool> RemoveAsync(Guid imageId, CancellationToken cancellationToken)
+    public async Task<bool> TransitionAsync(Guid imageId, ImageState from, ImageState to, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var settled = to == ImageState.Committed;
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":from"] = new() { S = DynamoDbItems.StateName(from) },
+            [":to"] = new() { S = DynamoDbItems.StateName(to) },
+            [":at"] = new() { N = at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        };
+        if (!settled)
+        {
+            values[":unsettled"] = new() { S = DynamoDbKeys.Unsettled };
+        }
+
+        try
+        {
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = options.Table,
+                Key = DynamoDbItems.Key(imageId, DynamoDbKeys.RecordSortKey),
+                UpdateExpression = settled
+                    ? "SET #state = :to, state_changed_at = :at REMOVE unsettled_pk"
+                    : "SET #state = :to, state_changed_at = :at, unsettled_pk = :unsettled",
+                ConditionExpression = "#state = :from",
+                ExpressionAttributeNames = new() { ["#state"] = "state" },
+                ExpressionAttributeValues = values,
+            }, cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken)
     {
         var record = await GetAsync(imageId, cancellationToken);
-        if (record is null)
+        if (record is null || record.State != expected)
         {
             return false;
         }
@@ -97,17 +135,76 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
             {
                 TableName = options.Table,
                 Key = DynamoDbItems.Key(imageId, DynamoDbKeys.RecordSortKey),
-                ConditionExpression = "attribute_exists(pk)",
+                ConditionExpression = "#state = :expected",
+                ExpressionAttributeNames = new() { ["#state"] = "state" },
+                ExpressionAttributeValues = new() { [":expected"] = new AttributeValue { S = DynamoDbItems.StateName(expected) } },
             }, cancellationToken);
         }
         catch (ConditionalCheckFailedException)
         {
-            return false; // a concurrent delete won
+            return false; // a concurrent writer moved it on
         }
 
-        // The record is gone, so the image is gone; edges left by a failure here are skipped by every list.
+        // The record decides; edges left by a failure here are skipped by every list and removed by the sweeper.
         await DeleteItemsAsync(record, CancellationToken.None);
         return true;
+    }
+
+    public async IAsyncEnumerable<ImageRecord> ListUnsettledAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new QueryRequest
+        {
+            TableName = options.Table,
+            IndexName = DynamoDbKeys.ByUnsettled,
+            KeyConditionExpression = "unsettled_pk = :u",
+            ExpressionAttributeValues = new() { [":u"] = new AttributeValue { S = DynamoDbKeys.Unsettled } },
+        };
+        do
+        {
+            var page = await dynamo.QueryAsync(request, cancellationToken);
+            var records = await GetRecordsAsync((page.Items ?? []).Select(i => DynamoDbKeys.ImageIdFromPartition(i["pk"].S)), cancellationToken);
+            foreach (var record in records.Values.Where(r => r.State != ImageState.Committed && r.StateChangedAt < before))
+            {
+                yield return record;
+            }
+
+            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (request.ExclusiveStartKey is not null);
+    }
+
+    /// <summary>Scans the table's keys (maintenance only, never on a request path) for tag edges whose record is gone.</summary>
+    public async Task<int> RemoveOrphanEntriesAsync(CancellationToken cancellationToken)
+    {
+        var partitions = new Dictionary<string, (bool HasRecord, List<string> Edges)>();
+        var request = new ScanRequest { TableName = options.Table, ProjectionExpression = "pk, sk" };
+        do
+        {
+            var page = await dynamo.ScanAsync(request, cancellationToken);
+            foreach (var item in page.Items ?? [])
+            {
+                var entry = partitions.GetValueOrDefault(item["pk"].S, (false, []));
+                if (item["sk"].S == DynamoDbKeys.RecordSortKey)
+                {
+                    entry.HasRecord = true;
+                }
+                else
+                {
+                    entry.Edges.Add(item["sk"].S);
+                }
+
+                partitions[item["pk"].S] = entry;
+            }
+
+            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (request.ExclusiveStartKey is not null);
+
+        var orphans = partitions.Where(p => !p.Value.HasRecord)
+            .SelectMany(p => p.Value.Edges.Select(sk => (Id: DynamoDbKeys.ImageIdFromPartition(p.Key), Sort: sk)))
+            .ToList();
+        await WriteAsync(orphans.Select(o => new WriteRequest(new DeleteRequest(DynamoDbItems.Key(o.Id, o.Sort)))), cancellationToken);
+        return orphans.Count;
     }
 
     public async Task ProbeAsync(CancellationToken cancellationToken)

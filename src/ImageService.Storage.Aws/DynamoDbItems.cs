@@ -13,7 +13,7 @@ internal static class DynamoDbItems
     public static Dictionary<string, AttributeValue> Record(ImageRecord record)
     {
         var sort = DynamoDbKeys.Sort(record.CreatedAt, record.ImageId);
-        return new Dictionary<string, AttributeValue>
+        var item = new Dictionary<string, AttributeValue>
         {
             ["pk"] = S(DynamoDbKeys.Partition(record.ImageId)),
             ["sk"] = S(DynamoDbKeys.RecordSortKey),
@@ -31,8 +31,18 @@ internal static class DynamoDbItems
             ["size_bytes"] = N(record.SizeBytes),
             ["sha256"] = S(record.Sha256),
             ["variants"] = S(JsonSerializer.Serialize(record.Variants, Json)),
+            ["state"] = S(StateName(record.State)),
+            ["state_changed_at"] = N(record.StateChangedAt.ToUnixTimeMilliseconds()),
         };
+        if (record.State != ImageState.Committed)
+        {
+            item["unsettled_pk"] = S(DynamoDbKeys.Unsettled);
+        }
+
+        return item;
     }
+
+    public static string StateName(ImageState state) => state.ToString().ToLowerInvariant();
 
     public static Dictionary<string, AttributeValue> TagEdge(ImageRecord record, string tag) => new()
     {
@@ -60,7 +70,13 @@ internal static class DynamoDbItems
         item["content_type"].S,
         Long(item["size_bytes"]),
         item["sha256"].S,
-        JsonSerializer.Deserialize<List<StoredVariant>>(item["variants"].S, Json) ?? []);
+        JsonSerializer.Deserialize<List<StoredVariant>>(item["variants"].S, Json) ?? [])
+    {
+        State = item.TryGetValue("state", out var state) ? Enum.Parse<ImageState>(state.S, ignoreCase: true) : ImageState.Committed,
+        StateChangedAt = item.TryGetValue("state_changed_at", out var changed)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(Long(changed))
+            : DateTimeOffset.FromUnixTimeMilliseconds(Long(item["created_at"])),
+    };
 
     private static AttributeValue S(string value) => new() { S = value };
 

@@ -20,6 +20,10 @@ internal static class DynamoDbKeys
     public const string ByAll = "by_all";
     public const string ByTag = "by_tag";
     public const string ByUserTag = "by_user_tag";
+    public const string ByUnsettled = "by_unsettled";
+
+    /// <summary>The one partition of <see cref="ByUnsettled"/>: records that are pending or deleting, few at any time.</summary>
+    public const string Unsettled = "unsettled";
 
     public const string RecordSortKey = "image";
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ImageService.Core.Images;
 using ImageService.Core.Listing;
@@ -9,8 +10,9 @@ namespace ImageService.Storage.Local;
 /// <summary>
 /// The index in one SQLite file (WAL journal, default FULL sync: an acknowledged upload survives a crash).
 /// Images are listed by keyset over (created_at, image_id) on indexes kept in that order, so page 1,000
-/// costs what page 1 costs: one index range read plus a primary-key lookup per row returned. Tags live in their own table with the sort key copied
-/// in, so a tag filter (with or without a user) is one index range scan too.
+/// costs what page 1 costs: one index range read plus a primary-key lookup per row returned. Tags live in
+/// their own table with the sort key copied in, so a tag filter (with or without a user) is one index range
+/// read too. Only committed records are listed.
 /// </summary>
 public sealed class SqliteImageIndex : IImageIndex
 {
@@ -29,9 +31,24 @@ public sealed class SqliteImageIndex : IImageIndex
             DefaultTimeout = 30,
         }.ToString();
         using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = SqliteSchema.Create;
-        command.ExecuteNonQuery();
+        Execute(connection, SqliteSchema.Create);
+        var columns = new HashSet<string>();
+        using (var info = connection.CreateCommand())
+        {
+            info.CommandText = "SELECT name FROM pragma_table_info('images')";
+            using var reader = info.ExecuteReader();
+            while (reader.Read())
+            {
+                columns.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var (column, statement) in SqliteSchema.Migrations.Where(m => !columns.Contains(m.Column)))
+        {
+            Execute(connection, statement);
+        }
+
+        Execute(connection, SqliteSchema.CreateLate);
     }
 
     public async Task<bool> TryAddAsync(ImageRecord record, CancellationToken cancellationToken)
@@ -41,8 +58,8 @@ public sealed class SqliteImageIndex : IImageIndex
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
-            INSERT INTO images (image_id, user_id, caption, tags, created_at, width, height, content_type, size_bytes, sha256, variants)
-            VALUES ($id, $user, $caption, $tags, $created, $width, $height, $type, $size, $sha, $variants)
+            INSERT INTO images (image_id, user_id, caption, tags, created_at, width, height, content_type, size_bytes, sha256, variants, state, state_changed_at)
+            VALUES ($id, $user, $caption, $tags, $created, $width, $height, $type, $size, $sha, $variants, $state, $changed)
             ON CONFLICT (image_id) DO NOTHING
             """;
         insert.Parameters.AddWithValue("$id", Id(record.ImageId));
@@ -56,6 +73,8 @@ public sealed class SqliteImageIndex : IImageIndex
         insert.Parameters.AddWithValue("$size", record.SizeBytes);
         insert.Parameters.AddWithValue("$sha", record.Sha256);
         insert.Parameters.AddWithValue("$variants", JsonSerializer.Serialize(record.Variants, Json));
+        insert.Parameters.AddWithValue("$state", StateName(record.State));
+        insert.Parameters.AddWithValue("$changed", record.StateChangedAt.ToUnixTimeMilliseconds());
         if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
         {
             return false;
@@ -119,21 +138,61 @@ public sealed class SqliteImageIndex : IImageIndex
         return records;
     }
 
-    public async Task<bool> RemoveAsync(Guid imageId, CancellationToken cancellationToken)
+    public async Task<bool> TransitionAsync(Guid imageId, ImageState from, ImageState to, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE images SET state = $to, state_changed_at = $at WHERE image_id = $id AND state = $from";
+        command.Parameters.AddWithValue("$id", Id(imageId));
+        command.Parameters.AddWithValue("$from", StateName(from));
+        command.Parameters.AddWithValue("$to", StateName(to));
+        command.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken)
     {
         await using var connection = Open();
         await using var transaction = connection.BeginTransaction();
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "DELETE FROM image_tags WHERE image_id = $id; DELETE FROM images WHERE image_id = $id;";
+        command.CommandText = "DELETE FROM images WHERE image_id = $id AND state = $state";
         command.Parameters.AddWithValue("$id", Id(imageId));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        await using var changes = connection.CreateCommand();
-        changes.Transaction = transaction;
-        changes.CommandText = "SELECT changes()";
-        var removed = (long)(await changes.ExecuteScalarAsync(cancellationToken))! > 0;
+        command.Parameters.AddWithValue("$state", StateName(expected));
+        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+        {
+            return false;
+        }
+
+        await using var tags = connection.CreateCommand();
+        tags.Transaction = transaction;
+        tags.CommandText = "DELETE FROM image_tags WHERE image_id = $id";
+        tags.Parameters.AddWithValue("$id", Id(imageId));
+        await tags.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return removed;
+        return true;
+    }
+
+    public async IAsyncEnumerable<ImageRecord> ListUnsettledAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {SqliteSchema.Columns} FROM images i WHERE i.state <> 'committed' AND i.state_changed_at < $before";
+        command.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return Read(reader);
+        }
+    }
+
+    public async Task<int> RemoveOrphanEntriesAsync(CancellationToken cancellationToken)
+    {
+        // Tags and records are written in one transaction, so this finds nothing unless the file was edited by hand.
+        await using var connection = Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM image_tags WHERE image_id NOT IN (SELECT image_id FROM images)";
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task ProbeAsync(CancellationToken cancellationToken)
@@ -167,5 +226,18 @@ public sealed class SqliteImageIndex : IImageIndex
         reader.GetString(7),
         reader.GetInt64(8),
         reader.GetString(9),
-        JsonSerializer.Deserialize<List<StoredVariant>>(reader.GetString(10), Json) ?? []);
+        JsonSerializer.Deserialize<List<StoredVariant>>(reader.GetString(10), Json) ?? [])
+    {
+        State = Enum.Parse<ImageState>(reader.GetString(11), ignoreCase: true),
+        StateChangedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12)),
+    };
+
+    private static string StateName(ImageState state) => state.ToString().ToLowerInvariant();
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
 }

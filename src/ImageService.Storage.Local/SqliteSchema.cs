@@ -18,7 +18,9 @@ internal static class SqliteSchema
             content_type TEXT NOT NULL,
             size_bytes   INTEGER NOT NULL,
             sha256       TEXT NOT NULL,
-            variants     TEXT NOT NULL
+            variants     TEXT NOT NULL,
+            state        TEXT NOT NULL DEFAULT 'committed',
+            state_changed_at INTEGER NOT NULL DEFAULT 0
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS images_by_time ON images (created_at DESC, image_id DESC);
         CREATE INDEX IF NOT EXISTS images_by_user ON images (user_id, created_at DESC, image_id DESC);
@@ -33,14 +35,26 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS image_tags_by_image ON image_tags (image_id);
         """;
 
+    /// <summary>Indexes that need the columns <see cref="Migrations"/> may have just added.</summary>
+    public const string CreateLate = """
+        CREATE INDEX IF NOT EXISTS images_unsettled ON images (state_changed_at) WHERE state <> 'committed';
+        """;
+
+    /// <summary>Columns added after the first release, with the statement that adds each to an older database.</summary>
+    public static readonly (string Column, string Statement)[] Migrations =
+    [
+        ("state", "ALTER TABLE images ADD COLUMN state TEXT NOT NULL DEFAULT 'committed'"),
+        ("state_changed_at", "ALTER TABLE images ADD COLUMN state_changed_at INTEGER NOT NULL DEFAULT 0"),
+    ];
+
     public const string Columns =
-        "i.image_id, i.user_id, i.caption, i.tags, i.created_at, i.width, i.height, i.content_type, i.size_bytes, i.sha256, i.variants";
+        "i.image_id, i.user_id, i.caption, i.tags, i.created_at, i.width, i.height, i.content_type, i.size_bytes, i.sha256, i.variants, i.state, i.state_changed_at";
 
     /// <summary>A tag filter reads image_tags (which carries user_id and the sort key); otherwise images itself.</summary>
     public static string ListQuery(IndexQuery query)
     {
         var alias = query.Tag is null ? "i" : "t";
-        var conditions = new List<string>();
+        var conditions = new List<string> { "i.state = 'committed'" };
         if (query.Tag is not null)
         {
             conditions.Add("t.tag = $tag");
@@ -59,7 +73,7 @@ internal static class SqliteSchema
         var from = query.Tag is null
             ? "FROM images i"
             : "FROM image_tags t JOIN images i ON i.image_id = t.image_id";
-        var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+        var where = "WHERE " + string.Join(" AND ", conditions);
         return $"SELECT {Columns} {from} {where} ORDER BY {alias}.created_at DESC, {alias}.image_id DESC LIMIT $limit";
     }
 }

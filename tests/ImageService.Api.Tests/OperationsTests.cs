@@ -132,7 +132,14 @@ public sealed class OperationsTests
 
         public Task<IReadOnlyList<ImageRecord>> ListAsync(IndexQuery query, CancellationToken cancellationToken) => throw new IOException(Secret);
 
-        public Task<bool> RemoveAsync(Guid imageId, CancellationToken cancellationToken) => throw new IOException(Secret);
+        public Task<bool> TransitionAsync(Guid imageId, ImageState from, ImageState to, DateTimeOffset at, CancellationToken cancellationToken) =>
+            throw new IOException(Secret);
+
+        public Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken) => throw new IOException(Secret);
+
+        public IAsyncEnumerable<ImageRecord> ListUnsettledAsync(DateTimeOffset before, CancellationToken cancellationToken) => throw new IOException(Secret);
+
+        public Task<int> RemoveOrphanEntriesAsync(CancellationToken cancellationToken) => throw new IOException(Secret);
 
         public Task ProbeAsync(CancellationToken cancellationToken) => throw new IOException(Secret);
     }

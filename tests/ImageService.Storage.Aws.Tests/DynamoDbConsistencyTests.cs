@@ -32,6 +32,11 @@ public sealed class DynamoDbConsistencyTests(AwsEmulators emulators)
 
         Assert.Equal([real[2].ImageId, real[1].ImageId], first.Select(r => r.ImageId));
         Assert.Equal([real[0].ImageId], second.Select(r => r.ImageId));
+
+        // The sweeper's clean-up finds exactly the orphans, and the real records keep their edges.
+        Assert.Equal(5, await index.RemoveOrphanEntriesAsync(default));
+        Assert.Equal(0, await index.RemoveOrphanEntriesAsync(default));
+        Assert.Equal(3, (await index.ListAsync(new IndexQuery(null, "travel", 10), default)).Count);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using ImageService.Core.Listing;
 using ImageService.Core.Metadata;
 using ImageService.Core.Ports;
+using ImageService.Core.Processing;
 using Microsoft.Extensions.Logging;
 
 namespace ImageService.Core.Images;
@@ -18,8 +19,9 @@ public sealed class ImageCatalog(
     ILogger<ImageCatalog> logger)
 {
     /// <summary>
-    /// Validates the metadata, processes the file, stores every variant and then the record. A failure at
-    /// any step removes the blobs already written, so a rejected upload leaves nothing behind.
+    /// Validates the metadata and processes the file, then commits in three steps: the record as pending
+    /// (invisible), the blobs, the record's switch to committed (visible). A failure at any step undoes what it
+    /// can and leaves the rest pending, for the sweeper to remove; nothing half-written is ever visible.
     /// </summary>
     public async Task<ImageRecord> UploadAsync(string? metadataJson, string sourcePath, Caller caller, CancellationToken cancellationToken)
     {
@@ -32,49 +34,34 @@ public sealed class ImageCatalog(
         }
 
         var processed = await processor.ProcessAsync(sourcePath, cancellationToken);
+        var record = NewRecord(Guid.CreateVersion7(), metadata, processed);
+        if (!await index.TryAddAsync(record, cancellationToken))
+        {
+            throw new InvalidOperationException($"Image id {record.ImageId} already exists in the index.");
+        }
 
-        var imageId = Guid.CreateVersion7();
-        var written = new List<string>();
         try
         {
-            var variants = new List<StoredVariant>();
-            foreach (var variant in processed.Variants)
+            foreach (var (variant, stored) in processed.Variants.Zip(record.Variants))
             {
-                var key = BlobKeys.ForVariant(imageId, variant.Name, variant.Extension);
                 using var content = new MemoryStream(variant.Bytes.ToArray(), writable: false);
-                written.Add(key);
-                await blobs.PutAsync(key, content, variant.ContentType, cancellationToken);
-                variants.Add(new StoredVariant(variant.Name, key, variant.ContentType, variant.Width, variant.Height, variant.Bytes.Length));
+                await blobs.PutAsync(stored.Key, content, stored.ContentType, cancellationToken);
             }
 
-            var original = processed.Variants.Single(v => v.Name == VariantNames.Original);
-            var record = new ImageRecord(
-                imageId,
-                metadata.UserId,
-                metadata.Caption,
-                metadata.Tags,
-                TruncateToMilliseconds(time.GetUtcNow()),
-                processed.Width,
-                processed.Height,
-                original.ContentType,
-                original.Bytes.Length,
-                Convert.ToHexStringLower(SHA256.HashData(original.Bytes.Span)),
-                variants);
-
-            if (!await index.TryAddAsync(record, cancellationToken))
+            if (!await index.TransitionAsync(record.ImageId, ImageState.Pending, ImageState.Committed, Now(), cancellationToken))
             {
-                throw new InvalidOperationException($"Image id {imageId} already exists in the index.");
+                throw new InvalidOperationException($"Image {record.ImageId} stopped being pending before it was committed.");
             }
-
-            logger.LogInformation("Stored {ImageId} for {UserId} ({Format} {Width}x{Height})",
-                imageId, metadata.UserId, processed.SourceFormat, processed.Width, processed.Height);
-            return record;
         }
         catch
         {
-            await RemoveBlobsAsync(imageId, written);
+            await AbandonAsync(record);
             throw;
         }
+
+        logger.LogInformation("Stored {ImageId} for {UserId} ({Format} {Width}x{Height})",
+            record.ImageId, metadata.UserId, processed.SourceFormat, processed.Width, processed.Height);
+        return record with { State = ImageState.Committed };
     }
 
     public async Task<ImagePage> ListAsync(ImageListRequest request, CancellationToken cancellationToken)
@@ -104,15 +91,19 @@ public sealed class ImageCatalog(
         return new ImagePage(items, next);
     }
 
-    public Task<ImageRecord?> GetAsync(Guid imageId, CancellationToken cancellationToken) =>
-        index.GetAsync(imageId, cancellationToken);
+    /// <summary>The image if it is committed; pending and deleting images do not exist for readers.</summary>
+    public async Task<ImageRecord?> GetAsync(Guid imageId, CancellationToken cancellationToken) =>
+        await index.GetAsync(imageId, cancellationToken) is { State: ImageState.Committed } record ? record : null;
 
-    /// <summary>Removes the record first, so the image disappears from lists and views at once, then its blobs.
-    /// An authenticated caller may only delete their own images.</summary>
+    /// <summary>
+    /// Marks the record deleting (the image vanishes for readers at that instant), removes the blobs, then the
+    /// record. A failure leaves it deleting; a retry, or the sweeper, finishes the job. An authenticated caller
+    /// may only delete their own images.
+    /// </summary>
     public async Task<bool> DeleteAsync(Guid imageId, Caller caller, CancellationToken cancellationToken)
     {
         var record = await index.GetAsync(imageId, cancellationToken);
-        if (record is null)
+        if (record is null or { State: ImageState.Pending })
         {
             return false;
         }
@@ -122,12 +113,15 @@ public sealed class ImageCatalog(
             throw ImageServiceException.NotOwner($"Image {imageId:D} belongs to another user; you can only delete your own images.");
         }
 
-        if (!await index.RemoveAsync(imageId, cancellationToken))
+        if (record.State == ImageState.Committed
+            && !await index.TransitionAsync(imageId, ImageState.Committed, ImageState.Deleting, Now(), cancellationToken)
+            && (await index.GetAsync(imageId, cancellationToken))?.State != ImageState.Deleting)
         {
             return false;
         }
 
-        await RemoveBlobsAsync(imageId, record.Variants.Select(v => v.Key));
+        await DeleteBlobsAsync(record, cancellationToken);
+        await index.RemoveAsync(imageId, ImageState.Deleting, cancellationToken);
         logger.LogInformation("Deleted {ImageId}", imageId);
         return true;
     }
@@ -167,21 +161,53 @@ public sealed class ImageCatalog(
             : throw ImageServiceException.Invalid($"'limit' must be a whole number from 1 to {ImageListRequest.MaxLimit}.");
     }
 
-    private async Task RemoveBlobsAsync(Guid imageId, IEnumerable<string> keys)
+    private ImageRecord NewRecord(Guid imageId, UploadMetadata metadata, ProcessedImage processed)
     {
-        foreach (var key in keys)
+        var original = processed.Variants.Single(v => v.Name == VariantNames.Original);
+        var now = Now();
+        return new ImageRecord(
+            imageId,
+            metadata.UserId,
+            metadata.Caption,
+            metadata.Tags,
+            now,
+            processed.Width,
+            processed.Height,
+            original.ContentType,
+            original.Bytes.Length,
+            Convert.ToHexStringLower(SHA256.HashData(original.Bytes.Span)),
+            [.. processed.Variants.Select(v => new StoredVariant(
+                v.Name, BlobKeys.ForVariant(imageId, v.Name, v.Extension), v.ContentType, v.Width, v.Height, v.Bytes.Length))])
         {
-            try
-            {
-                // Not cancellable: clean-up must finish even when the client has gone.
-                await blobs.DeleteAsync(key, CancellationToken.None);
-            }
-            catch (Exception e)
-            {
-                logger.LogError(e, "Could not remove blob {BlobKey} of {ImageId}", key, imageId);
-            }
+            State = ImageState.Pending,
+            StateChangedAt = now,
+        };
+    }
+
+    /// <summary>Best effort after a failed upload: what cannot be undone now stays pending for the sweeper.</summary>
+    private async Task AbandonAsync(ImageRecord record)
+    {
+        try
+        {
+            // Not cancellable: clean-up must go on even when the client has gone.
+            await DeleteBlobsAsync(record, CancellationToken.None);
+            await index.RemoveAsync(record.ImageId, ImageState.Pending, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Left pending upload {ImageId} for the sweeper", record.ImageId);
         }
     }
+
+    private async Task DeleteBlobsAsync(ImageRecord record, CancellationToken cancellationToken)
+    {
+        foreach (var variant in record.Variants)
+        {
+            await blobs.DeleteAsync(variant.Key, cancellationToken);
+        }
+    }
+
+    private DateTimeOffset Now() => TruncateToMilliseconds(time.GetUtcNow());
 
     private static DateTimeOffset TruncateToMilliseconds(DateTimeOffset value) =>
         DateTimeOffset.FromUnixTimeMilliseconds(value.ToUnixTimeMilliseconds());

@@ -14,8 +14,25 @@ public sealed record ImageRecord(
     string Sha256,
     IReadOnlyList<StoredVariant> Variants)
 {
+    /// <summary>Where the image is in its life; only <see cref="ImageState.Committed"/> images are listed or viewable.</summary>
+    public ImageState State { get; init; } = ImageState.Committed;
+
+    /// <summary>When <see cref="State"/> last changed; the sweeper uses it to tell a stuck step from one in progress.</summary>
+    public DateTimeOffset StateChangedAt { get; init; } = CreatedAt;
+
     public StoredVariant Variant(string name) =>
         Variants.FirstOrDefault(v => v.Name == name) ?? Variants.First(v => v.Name == VariantNames.Original);
+}
+
+/// <summary>
+/// The life of an image: <c>Pending</c> (record written, blobs being stored) → <c>Committed</c> (visible)
+/// → <c>Deleting</c> (invisible, blobs being removed) → gone. Each arrow is one conditional write on the record.
+/// </summary>
+public enum ImageState
+{
+    Pending,
+    Committed,
+    Deleting,
 }
 
 /// <summary>One stored rendition of an image.</summary>

@@ -5,23 +5,35 @@ namespace ImageService.Core.Ports;
 
 /// <summary>
 /// The metadata index: image records, listable newest first by user, by tag, by both, or all.
-/// Implementations: SQLite (embedded), DynamoDB.
+/// Implementations: SQLite (embedded), DynamoDB. Every state change is a single conditional write, so the
+/// protocol needs no transactions across items.
 /// </summary>
 public interface IImageIndex
 {
     /// <summary>Adds the record unless one with the same id exists; returns false in that case and changes nothing.</summary>
     Task<bool> TryAddAsync(ImageRecord record, CancellationToken cancellationToken);
 
-    /// <summary>Returns the record, or null when there is none.</summary>
+    /// <summary>Returns the record in whatever state it is, or null when there is none.</summary>
     Task<ImageRecord?> GetAsync(Guid imageId, CancellationToken cancellationToken);
 
-    /// <summary>Returns at most <see cref="IndexQuery.Limit"/> records matching the query, newest first
+    /// <summary>Moves the record from <paramref name="from"/> to <paramref name="to"/>; returns false, changing nothing,
+    /// when the record is missing or not in <paramref name="from"/>.</summary>
+    Task<bool> TransitionAsync(Guid imageId, ImageState from, ImageState to, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Returns at most <see cref="IndexQuery.Limit"/> committed records matching the query, newest first
     /// (ties broken by descending id), strictly after <see cref="IndexQuery.After"/> when it is set.
     /// The cost must depend on the page size, not on how deep the page is.</summary>
     Task<IReadOnlyList<ImageRecord>> ListAsync(IndexQuery query, CancellationToken cancellationToken);
 
-    /// <summary>Removes the record; returns false when there was none.</summary>
-    Task<bool> RemoveAsync(Guid imageId, CancellationToken cancellationToken);
+    /// <summary>Removes the record if it is in <paramref name="expected"/>; returns false when there was none in that state.</summary>
+    Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken);
+
+    /// <summary>Records not committed (pending or deleting) whose state last changed before <paramref name="before"/>.</summary>
+    IAsyncEnumerable<ImageRecord> ListUnsettledAsync(DateTimeOffset before, CancellationToken cancellationToken);
+
+    /// <summary>Removes index entries that belong to no record (left by a crash between writes); returns how many.
+    /// A maintenance operation: it may read the whole index.</summary>
+    Task<int> RemoveOrphanEntriesAsync(CancellationToken cancellationToken);
 
     /// <summary>Throws when the index cannot currently serve requests (used by the readiness check).</summary>
     Task ProbeAsync(CancellationToken cancellationToken);

@@ -133,14 +133,14 @@ public abstract class ImageIndexContract : IAsyncLifetime
         await Index.TryAddAsync(keep, default);
         await Index.TryAddAsync(gone, default);
 
-        Assert.True(await Index.RemoveAsync(gone.ImageId, default));
+        Assert.True(await Index.RemoveAsync(gone.ImageId, ImageState.Committed, default));
 
         Assert.Null(await Index.GetAsync(gone.ImageId, default));
         Assert.Equal(Ids(keep), await ListIds(new IndexQuery(null, null, 10)));
         Assert.Equal(Ids(keep), await ListIds(new IndexQuery("alice", null, 10)));
         Assert.Equal(Ids(keep), await ListIds(new IndexQuery(null, "travel", 10)));
         Assert.Equal(Ids(keep), await ListIds(new IndexQuery("alice", "travel", 10)));
-        Assert.False(await Index.RemoveAsync(gone.ImageId, default));
+        Assert.False(await Index.RemoveAsync(gone.ImageId, ImageState.Committed, default));
     }
 
     [Fact]
@@ -161,10 +161,86 @@ public abstract class ImageIndexContract : IAsyncLifetime
         var record = Record("alice", 1, "travel");
         await Index.TryAddAsync(record, default);
 
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Index.RemoveAsync(record.ImageId, default))));
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Index.RemoveAsync(record.ImageId, ImageState.Committed, default))));
 
         Assert.Single(outcomes, removed => removed);
         Assert.Null(await Index.GetAsync(record.ImageId, default));
+    }
+
+    [Fact]
+    public async Task A_pending_record_is_readable_but_listed_only_once_committed()
+    {
+        var record = Record("alice", 1, "travel") with { State = ImageState.Pending };
+        await Index.TryAddAsync(record, default);
+
+        Assert.Equal(ImageState.Pending, (await Index.GetAsync(record.ImageId, default))!.State);
+        Assert.Empty(await ListIds(new IndexQuery(null, null, 10)));
+        Assert.Empty(await ListIds(new IndexQuery("alice", "travel", 10)));
+
+        Assert.True(await Index.TransitionAsync(record.ImageId, ImageState.Pending, ImageState.Committed, Start.AddMinutes(5), default));
+
+        var committed = await Index.GetAsync(record.ImageId, default);
+        Assert.Equal((ImageState.Committed, Start.AddMinutes(5)), (committed!.State, committed.StateChangedAt));
+        Assert.Equal(Ids(record), await ListIds(new IndexQuery(null, "travel", 10)));
+        Assert.Equal(Ids(record), await ListIds(new IndexQuery("alice", null, 10)));
+    }
+
+    [Fact]
+    public async Task A_transition_from_the_wrong_state_changes_nothing()
+    {
+        var record = Record("alice", 1, "travel");
+        await Index.TryAddAsync(record, default);
+
+        Assert.False(await Index.TransitionAsync(record.ImageId, ImageState.Pending, ImageState.Committed, Start, default));
+        Assert.False(await Index.TransitionAsync(Guid.NewGuid(), ImageState.Committed, ImageState.Deleting, Start, default));
+        Assert.False(await Index.RemoveAsync(record.ImageId, ImageState.Deleting, default));
+
+        Assert.Equal(ImageState.Committed, (await Index.GetAsync(record.ImageId, default))!.State);
+        Assert.Equal(Ids(record), await ListIds(new IndexQuery(null, "travel", 10)));
+    }
+
+    [Fact]
+    public async Task A_deleting_record_vanishes_from_lists_at_once()
+    {
+        var record = Record("alice", 1, "travel");
+        await Index.TryAddAsync(record, default);
+
+        Assert.True(await Index.TransitionAsync(record.ImageId, ImageState.Committed, ImageState.Deleting, Start.AddMinutes(1), default));
+
+        Assert.Empty(await ListIds(new IndexQuery(null, null, 10)));
+        Assert.Empty(await ListIds(new IndexQuery("alice", "travel", 10)));
+        Assert.True(await Index.RemoveAsync(record.ImageId, ImageState.Deleting, default));
+        Assert.Null(await Index.GetAsync(record.ImageId, default));
+    }
+
+    [Fact]
+    public async Task Unsettled_records_older_than_a_cutoff_are_found_for_the_sweeper()
+    {
+        var stalePending = Record("a", 1, "t") with { State = ImageState.Pending, StateChangedAt = Start };
+        var freshPending = Record("a", 2, "t") with { State = ImageState.Pending, StateChangedAt = Start.AddHours(1) };
+        var staleDeleting = Record("a", 3, "t") with { State = ImageState.Deleting, StateChangedAt = Start };
+        var committed = Record("a", 4, "t") with { StateChangedAt = Start };
+        foreach (var r in new[] { stalePending, freshPending, staleDeleting, committed })
+        {
+            await Index.TryAddAsync(r, default);
+        }
+
+        var found = new List<Guid>();
+        await foreach (var record in Index.ListUnsettledAsync(Start.AddMinutes(30), default))
+        {
+            found.Add(record.ImageId);
+        }
+
+        Assert.Equal(Ids(stalePending, staleDeleting).Order(), found.Order());
+    }
+
+    [Fact]
+    public async Task A_consistent_index_has_no_orphan_entries()
+    {
+        await Index.TryAddAsync(Record("alice", 1, "travel", "food"), default);
+
+        Assert.Equal(0, await Index.RemoveOrphanEntriesAsync(default));
+        Assert.Single(await ListIds(new IndexQuery(null, "food", 10)));
     }
 
     [Fact]
@@ -190,5 +266,7 @@ public abstract class ImageIndexContract : IAsyncLifetime
         Assert.Equal(expected.SizeBytes, actual.SizeBytes);
         Assert.Equal(expected.Sha256, actual.Sha256);
         Assert.Equal(expected.Variants, actual.Variants);
+        Assert.Equal(expected.State, actual.State);
+        Assert.Equal(expected.StateChangedAt, actual.StateChangedAt);
     }
 }
