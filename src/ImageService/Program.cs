@@ -9,6 +9,7 @@ using ImageService.Limits;
 using ImageService.Processing;
 using ImageService.RateLimits;
 using ImageService.Storage;
+using ImageService.Sweeping;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -19,8 +20,13 @@ builder.AddApiAuth();
 builder.AddUploadRateLimits();
 builder.AddImageStorage();
 builder.AddImageProcessing();
+builder.AddSweeper();
 
 var app = builder.Build();
+if (args is ["sweep", ..])
+{
+    return await app.SweepOnceAsync();
+}
 
 app.UseApiErrors();
 app.UseAuthentication();
@@ -32,7 +38,8 @@ app.MapLimitsApi();
 app.MapImagesApi();
 app.MapFilesApi();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>The web host; public so the API tests can start it in memory.</summary>
 public partial class Program;

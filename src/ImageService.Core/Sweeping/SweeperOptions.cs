@@ -1,0 +1,36 @@
+namespace ImageService.Core.Sweeping;
+
+/// <summary>The sweeper's schedule and patience, bound from <c>Sweeper</c>.</summary>
+public sealed class SweeperOptions
+{
+    public const string Section = "Sweeper";
+
+    /// <summary>Run in the background of the web process.</summary>
+    public bool Enabled { get; set; } = true;
+
+    public int IntervalSeconds { get; set; } = 300;
+
+    /// <summary>How long an upload may stay pending before it counts as abandoned (uploads take seconds).</summary>
+    public int PendingAgeSeconds { get; set; } = 900;
+
+    /// <summary>How long a delete may stay unfinished before the sweeper finishes it.</summary>
+    public int DeletingAgeSeconds { get; set; } = 60;
+
+    public IEnumerable<string> Validate()
+    {
+        if (IntervalSeconds is < 1 or > 86_400)
+        {
+            yield return "Sweeper:IntervalSeconds must be between 1 and 86400.";
+        }
+
+        if (PendingAgeSeconds is < 0 or > 604_800)
+        {
+            yield return "Sweeper:PendingAgeSeconds must be between 0 and 604800.";
+        }
+
+        if (DeletingAgeSeconds is < 0 or > 604_800)
+        {
+            yield return "Sweeper:DeletingAgeSeconds must be between 0 and 604800.";
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using ImageService.Configuration;
+using ImageService.Core.Sweeping;
+
+namespace ImageService.Sweeping;
+
+internal static class SweeperSetup
+{
+    private static readonly JsonSerializerOptions ReportJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static WebApplicationBuilder AddSweeper(this WebApplicationBuilder builder)
+    {
+        builder.BindValidated<SweeperOptions>(SweeperOptions.Section, o => o.Validate());
+        builder.Services.AddSingleton<ImageSweeper>();
+        builder.Services.AddHostedService<SweeperService>();
+        return builder;
+    }
+
+    /// <summary><c>sweep</c> on the command line: one sweep against the configured stores, its report as JSON, exit.</summary>
+    public static async Task<int> SweepOnceAsync(this WebApplication app)
+    {
+        var report = await app.Services.GetRequiredService<ImageSweeper>().SweepAsync(CancellationToken.None);
+        Console.WriteLine(JsonSerializer.Serialize(report, ReportJson));
+        return 0;
+    }
+}
+
+/// <summary>Sweeps every <see cref="SweeperOptions.IntervalSeconds"/> while the web process runs.</summary>
+internal sealed class SweeperService(ImageSweeper sweeper, SweeperOptions options, ILogger<SweeperService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Enabled)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.IntervalSeconds));
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await sweeper.SweepAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Sweep failed; the next one will try again");
+            }
+        }
+    }
+}

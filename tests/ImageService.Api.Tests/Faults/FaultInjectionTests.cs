@@ -1,0 +1,187 @@
+using System.Net;
+using System.Text.Json;
+using ImageService.Core.Images;
+using ImageService.Core.Ports;
+using ImageService.Core.Sweeping;
+using ImageService.Storage;
+using ImageService.Storage.Aws;
+using ImageService.Storage.Local;
+using ImageService.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ImageService.Api.Tests.Faults;
+
+/// <summary>
+/// A failure injected at every step of upload and delete, as an exception or a timeout. Each time: the
+/// client gets a 5xx problem, nothing half-done is ever visible, and after one sweep every blob has a
+/// committed record, every record has its blobs, and a deleted image stays deleted.
+/// </summary>
+public abstract class FaultInjectionTests(Backend backend)
+{
+    public static TheoryData<string, int, string> UploadSteps => new()
+    {
+        { "index.add", 1, "io" }, { "blobs.put", 1, "io" }, { "blobs.put", 3, "timeout" }, { "index.pending->committed", 1, "io" },
+        { "index.pending->committed", 1, "timeout" },
+    };
+
+    public static TheoryData<string, int, string> DeleteSteps => new()
+    {
+        { "index.committed->deleting", 1, "io" }, { "blobs.delete", 1, "io" }, { "blobs.delete", 3, "timeout" }, { "index.remove", 1, "io" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UploadSteps))]
+    public async Task A_failed_upload_step_is_a_5xx_and_never_leaves_a_visible_or_orphaned_image(string step, int occurrence, string fault)
+    {
+        var plan = new FaultPlan();
+        using var service = await StartAsync(plan);
+        using var client = service.CreateClient();
+        var kept = await client.UploadOkAsync(TestImages.Jpeg(64, 64));
+
+        Arm(plan, step, occurrence, fault);
+        using var failed = await client.UploadAsync(TestImages.Jpeg(80, 60), """{"user_id":"victim","tags":["faulty"]}""");
+
+        Assert.Equal(1, plan.Injected);
+        await AssertServerErrorAsync(failed, fault);
+        Assert.Empty(await ListedAsync(client, "/images?tag=faulty"));
+        await AssertEveryListedImageDownloadsAsync(service, client);
+
+        await SweepAsync(service);
+        await AssertStoresAgreeAsync(service);
+        Assert.Equal([kept.Str("image_id")], await ListedAsync(client, "/images"));
+    }
+
+    [Theory]
+    [MemberData(nameof(DeleteSteps))]
+    public async Task A_failed_delete_step_is_a_5xx_and_the_image_is_gone_for_good_after_a_retry_or_a_sweep(string step, int occurrence, string fault)
+    {
+        var plan = new FaultPlan();
+        using var service = await StartAsync(plan);
+        using var client = service.CreateClient();
+        var kept = await client.UploadOkAsync(TestImages.Jpeg(64, 64));
+        var doomed = (await client.UploadOkAsync(TestImages.Jpeg(80, 60))).Str("image_id");
+
+        Arm(plan, step, occurrence, fault);
+        using var failed = await client.DeleteAsync($"/images/{doomed}");
+
+        await AssertServerErrorAsync(failed, fault);
+        await AssertEveryListedImageDownloadsAsync(service, client);
+        var visibleAfterFailure = (await ListedAsync(client, "/images")).Contains(doomed);
+        // Before the record turned "deleting" the image is intact; from then on it is invisible.
+        Assert.Equal(step == "index.committed->deleting", visibleAfterFailure);
+
+        await SweepAsync(service);
+        await AssertStoresAgreeAsync(service);
+
+        using var retry = await client.DeleteAsync($"/images/{doomed}");
+        Assert.Equal(visibleAfterFailure ? HttpStatusCode.OK : HttpStatusCode.NotFound, retry.StatusCode);
+        await SweepAsync(service);
+        await AssertStoresAgreeAsync(service);
+        Assert.Equal([kept.Str("image_id")], await ListedAsync(client, "/images"));
+        using var view = await client.GetAsync($"/images/{doomed}");
+        Assert.Equal(HttpStatusCode.NotFound, view.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_retried_delete_finishes_what_a_failed_one_started()
+    {
+        var plan = new FaultPlan();
+        using var service = await StartAsync(plan);
+        using var client = service.CreateClient();
+        var doomed = (await client.UploadOkAsync(TestImages.Jpeg(80, 60))).Str("image_id");
+
+        Arm(plan, "blobs.delete", 2, "io");
+        using var failed = await client.DeleteAsync($"/images/{doomed}");
+        using var retry = await client.DeleteAsync($"/images/{doomed}");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.Empty(await service.LeftoversAsync());
+    }
+
+    private async Task<ServiceFactory> StartAsync(FaultPlan plan) =>
+        await ServiceFactory.StartAsync(backend, new() { ["Sweeper:Enabled"] = "false", ["Sweeper:PendingAgeSeconds"] = "0", ["Sweeper:DeletingAgeSeconds"] = "0" },
+            services =>
+            {
+                services.AddSingleton<IBlobStore>(provider => new FaultyBlobStore(
+                    provider.GetRequiredService<StorageOptions>().IsAws ? provider.GetRequiredService<S3BlobStore>() : provider.GetRequiredService<FileSystemBlobStore>(),
+                    plan));
+                services.AddSingleton<IImageIndex>(provider => new FaultyIndex(
+                    provider.GetRequiredService<StorageOptions>().IsAws ? provider.GetRequiredService<DynamoDbImageIndex>() : provider.GetRequiredService<SqliteImageIndex>(),
+                    plan));
+            });
+
+    private static void Arm(FaultPlan plan, string step, int occurrence, string fault)
+    {
+        plan.Operation = step;
+        plan.Occurrence = occurrence;
+        plan.Fault = fault == "timeout" ? new TimeoutException("injected timeout") : new IOException("injected fault");
+        plan.Armed = true;
+    }
+
+    private static async Task AssertServerErrorAsync(HttpResponseMessage response, string fault)
+    {
+        var expected = fault == "timeout" ? 503 : 500;
+        await response.AssertProblemAsync(expected, fault == "timeout" ? "Try again" : "trace_id");
+        if (expected == 503)
+        {
+            Assert.True(response.Headers.RetryAfter is not null, "a 503 says when to retry");
+        }
+    }
+
+    private static async Task SweepAsync(ServiceFactory service)
+    {
+        service.Clock.Advance(TimeSpan.FromSeconds(1));
+        await service.Services.GetRequiredService<ImageSweeper>().SweepAsync(default);
+    }
+
+    /// <summary>Invariant 1: whatever is listed can be viewed and downloaded.</summary>
+    private static async Task AssertEveryListedImageDownloadsAsync(ServiceFactory service, HttpClient client)
+    {
+        foreach (var id in await ListedAsync(client, "/images"))
+        {
+            using var view = await client.GetAsync($"/images/{id}");
+            Assert.Equal(HttpStatusCode.OK, view.StatusCode);
+            var body = await view.JsonAsync();
+            foreach (var variant in body.GetProperty("variants").EnumerateArray())
+            {
+                await service.DownloadBytesAsync(client, variant.Str("url"));
+            }
+        }
+    }
+
+    /// <summary>Invariant 3: after a sweep, no blob lacks a committed record and no record lacks its blobs.</summary>
+    private static async Task AssertStoresAgreeAsync(ServiceFactory service)
+    {
+        var index = service.Services.GetRequiredService<IImageIndex>();
+        var blobs = service.Services.GetRequiredService<IBlobStore>();
+        var keys = new HashSet<string>();
+        await foreach (var key in blobs.ListKeysAsync("", default))
+        {
+            keys.Add(key);
+        }
+
+        foreach (var key in keys)
+        {
+            var record = await index.GetAsync(Guid.Parse(key.Split('/')[1]), default);
+            Assert.True(record is { State: ImageState.Committed }, $"blob {key} has no committed record");
+        }
+
+        await foreach (var unsettled in index.ListUnsettledAsync(DateTimeOffset.MaxValue, default))
+        {
+            Assert.Fail($"record {unsettled.ImageId} is still {unsettled.State} after a sweep");
+        }
+
+        var listed = await index.ListAsync(new Core.Listing.IndexQuery(null, null, 100), default);
+        Assert.All(listed, record => Assert.All(record.Variants, variant => Assert.Contains(variant.Key, keys)));
+        Assert.DoesNotContain(service.StoredFiles(), file => !file.Contains("/blobs/", StringComparison.Ordinal));
+    }
+
+    private static async Task<List<string>> ListedAsync(HttpClient client, string url) =>
+        [.. JsonDocument.Parse(await client.GetStringAsync(url)).RootElement.EnumerateArray().Select(i => i.Str("image_id"))];
+}
+
+public sealed class LocalFaultInjectionTests() : FaultInjectionTests(Backend.Local);
+
+[Collection(EmulatorGroup.Name)]
+public sealed class AwsFaultInjectionTests(ImageService.Testing.Aws.AwsEmulators emulators) : FaultInjectionTests(new AwsBackend(emulators));
