@@ -13,7 +13,12 @@ cd "$(dirname "$0")/.."
 : "${ARTIFACT_BUCKET:?set ARTIFACT_BUCKET to an S3 bucket the code package can be uploaded to}"
 stack="${STACK_NAME:-image-service}"
 account="$(aws sts get-caller-identity --query Account --output text)"
-region="${AWS_REGION:-$(aws configure get region)}"
+region="${AWS_REGION:-${AWS_DEFAULT_REGION:-$(aws configure get region || true)}}"
+if [[ -z "$region" ]]; then
+  echo "No AWS region: set AWS_REGION (or configure a default with 'aws configure')." >&2
+  exit 2
+fi
+export AWS_REGION="$region"
 bucket="${BUCKET_NAME:-images-bucket-${account}-${region}}"
 table="${TABLE_NAME:-images_metadata}"
 

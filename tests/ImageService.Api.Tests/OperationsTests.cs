@@ -92,6 +92,19 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task An_aws_setting_is_only_checked_when_the_aws_backend_is_chosen()
+    {
+        using var local = new ServiceFactory(new() { ["Storage:Aws:Bucket"] = "Not_A_Bucket" });
+        using var aws = new ServiceFactory(new() { ["Storage:Provider"] = "Aws", ["Storage:Aws:Bucket"] = "Not_A_Bucket" });
+
+        using var ready = await local.CreateClient().GetAsync("/health/live");
+        var error = Assert.ThrowsAny<Exception>(() => aws.CreateClient());
+
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Contains("Storage:Aws:Bucket", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_openapi_document_describes_all_four_operations()
     {
         using var service = new ServiceFactory();

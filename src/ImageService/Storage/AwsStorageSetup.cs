@@ -14,7 +14,10 @@ internal static class AwsStorageSetup
 {
     public static void AddAwsStorage(this WebApplicationBuilder builder)
     {
-        builder.BindValidated<AwsStorageOptions>(AwsStorageOptions.Section, o => o.Validate());
+        // Checked only when chosen: a local run should not fail over an AWS setting it never uses.
+        var configuration = builder.Configuration;
+        builder.BindValidated<AwsStorageOptions>(AwsStorageOptions.Section, o =>
+            string.Equals(configuration["Storage:Provider"], StorageOptions.AwsProvider, StringComparison.OrdinalIgnoreCase) ? o.Validate() : []);
         builder.Services.AddSingleton<IAmazonS3>(services =>
             CreateS3(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<AwsStorageOptions>()));
         builder.Services.AddSingleton<IAmazonDynamoDB>(services => CreateDynamoDb(services.GetRequiredService<IConfiguration>()));
