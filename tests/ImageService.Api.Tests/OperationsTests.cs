@@ -95,7 +95,7 @@ public sealed class OperationsTests
     public async Task An_aws_setting_is_only_checked_when_the_aws_backend_is_chosen()
     {
         using var local = new ServiceFactory(new() { ["Storage:Aws:Bucket"] = "Not_A_Bucket" });
-        using var aws = new ServiceFactory(new() { ["Storage:Provider"] = "Aws", ["Storage:Aws:Bucket"] = "Not_A_Bucket" });
+        using var aws = new ServiceFactory(new() { ["Storage:Provider"] = "Aws", ["Storage:Aws:Bucket"] = "Not_A_Bucket", ["AWS_REGION"] = "us-east-1" });
 
         using var ready = await local.CreateClient().GetAsync("/health/live");
         var error = Assert.ThrowsAny<Exception>(() => aws.CreateClient());
