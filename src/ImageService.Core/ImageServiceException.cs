@@ -17,6 +17,8 @@ public enum ImageErrorKind
     Forbidden,
     /// <summary>An authenticated caller acted on another user's behalf or image.</summary>
     NotOwner,
+    /// <summary>The request collides with one still in progress.</summary>
+    Conflict,
 }
 
 /// <summary>A failure caused by the client's request; its message is safe to show to that client.</summary>

@@ -181,7 +181,8 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
         do
         {
             var page = await dynamo.ScanAsync(request, cancellationToken);
-            foreach (var item in page.Items ?? [])
+            // Image partitions only: the table also holds other item kinds, such as idempotency keys.
+            foreach (var item in (page.Items ?? []).Where(i => i["pk"].S.StartsWith("image#", StringComparison.Ordinal)))
             {
                 var entry = partitions.GetValueOrDefault(item["pk"].S, (false, []));
                 if (item["sk"].S == DynamoDbKeys.RecordSortKey)

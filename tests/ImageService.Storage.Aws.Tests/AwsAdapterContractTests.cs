@@ -23,3 +23,10 @@ public sealed class DynamoDbImageIndexContractTests(AwsEmulators emulators) : Im
     protected override async Task<IImageIndex> CreateIndexAsync() =>
         new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = await emulators.CreateTableAsync() });
 }
+
+[Collection(EmulatorGroup.Name)]
+public sealed class DynamoDbIdempotencyStoreContractTests(AwsEmulators emulators) : IdempotencyStoreContract
+{
+    protected override async Task<IIdempotencyStore> CreateStoreAsync() =>
+        new DynamoDbIdempotencyStore(emulators.DynamoDb, new AwsStorageOptions { Table = await emulators.CreateTableAsync() });
+}

@@ -30,3 +30,17 @@ public sealed class SqliteImageIndexContractTests : ImageIndexContract
         return Task.CompletedTask;
     }
 }
+
+public sealed class SqliteIdempotencyStoreContractTests : IdempotencyStoreContract, IDisposable
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), $"idem-{Guid.NewGuid():N}");
+
+    protected override Task<IIdempotencyStore> CreateStoreAsync() =>
+        Task.FromResult<IIdempotencyStore>(new SqliteIdempotencyStore(Path.Combine(root, "index.db")));
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(root, recursive: true);
+    }
+}

@@ -28,6 +28,7 @@ internal static class ImagesApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         images.MapGet("/", ListImages)
             .WithSummary("List images, newest first, optionally by user and/or tag")
@@ -47,10 +48,17 @@ internal static class ImagesApi
     }
 
     private static async Task<Created<ImageResponse>> UploadImage(
-        HttpRequest request, UploadFormReader forms, ImageCatalog catalog, CancellationToken cancellationToken)
+        HttpRequest request, UploadFormReader forms, IdempotentUploads uploads, ImageCatalog catalog, CancellationToken cancellationToken)
     {
         using var form = await forms.ReadAsync(request, cancellationToken);
-        var record = await catalog.UploadAsync(form.Metadata, form.FilePath, Callers.From(request.HttpContext), cancellationToken);
+        var key = request.Headers.TryGetValue("Idempotency-Key", out var values) ? values.ToString() : null;
+        var outcome = await uploads.UploadAsync(key, form.Metadata, form.FilePath, Callers.From(request.HttpContext), cancellationToken);
+        if (outcome.Replayed)
+        {
+            request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+        }
+
+        var record = outcome.Record;
         var signed = await catalog.SignAsync(record, cancellationToken);
         var body = ImageResponse.From(signed, BaseUri(request)) with { Message = Uploaded };
         return TypedResults.Created($"{request.PathBase}/images/{record.ImageId:D}", body);

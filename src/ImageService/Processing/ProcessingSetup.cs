@@ -16,7 +16,9 @@ internal static class ProcessingSetup
         builder.BindValidated<DownloadOptions>(DownloadOptions.Section, o => o.Validate());
         builder.BindValidated<UploadStagingOptions>(UploadStagingOptions.Section, o => o.Validate());
         builder.Services.AddSingleton<IImageProcessor, VipsImageProcessor>();
+        builder.BindValidated<IdempotencyOptions>(IdempotencyOptions.Section, o => o.Validate());
         builder.Services.AddSingleton<ImageCatalog>();
+        builder.Services.AddSingleton<IdempotentUploads>();
         builder.Services.AddSingleton<Images.UploadFormReader>();
         return builder;
     }

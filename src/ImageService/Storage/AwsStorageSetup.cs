@@ -24,6 +24,7 @@ internal static class AwsStorageSetup
         builder.Services.AddSingleton<S3BlobStore>();
         builder.Services.AddSingleton<S3UrlSigner>();
         builder.Services.AddSingleton<DynamoDbImageIndex>();
+        builder.Services.AddSingleton<DynamoDbIdempotencyStore>();
     }
 
     public static IBlobStore BlobStore(IServiceProvider services) => services.GetRequiredService<S3BlobStore>();
@@ -31,6 +32,8 @@ internal static class AwsStorageSetup
     public static IImageIndex Index(IServiceProvider services) => services.GetRequiredService<DynamoDbImageIndex>();
 
     public static IBlobUrlSigner UrlSigner(IServiceProvider services) => services.GetRequiredService<S3UrlSigner>();
+
+    public static IIdempotencyStore Idempotency(IServiceProvider services) => services.GetRequiredService<DynamoDbIdempotencyStore>();
 
     private static AmazonS3Client CreateS3(IConfiguration configuration, AwsStorageOptions options) =>
         new(AwsClients.S3Config(configuration["AWS_ENDPOINT_URL_S3"] ?? configuration["AWS_ENDPOINT_URL"], Region(configuration), options.ForcePathStyle));

@@ -16,6 +16,8 @@ internal static class LocalStorageSetup
         builder.Services.AddSingleton(services => new FileSystemBlobStore(services.GetRequiredService<LocalStorageRoot>().Path));
         builder.Services.AddSingleton(services =>
             new SqliteImageIndex(System.IO.Path.Combine(services.GetRequiredService<LocalStorageRoot>().Path, "index.db")));
+        builder.Services.AddSingleton(services =>
+            new SqliteIdempotencyStore(System.IO.Path.Combine(services.GetRequiredService<LocalStorageRoot>().Path, "index.db")));
         builder.Services.AddSingleton(services => new LocalUrlSigner(
             LocalUrlSigner.LoadOrCreateKey(services.GetRequiredService<LocalStorageOptions>(), services.GetRequiredService<LocalStorageRoot>().Path)));
     }
@@ -25,6 +27,8 @@ internal static class LocalStorageSetup
     public static IImageIndex Index(IServiceProvider services) => services.GetRequiredService<SqliteImageIndex>();
 
     public static IBlobUrlSigner UrlSigner(IServiceProvider services) => services.GetRequiredService<LocalUrlSigner>();
+
+    public static IIdempotencyStore Idempotency(IServiceProvider services) => services.GetRequiredService<SqliteIdempotencyStore>();
 }
 
 /// <summary>The absolute folder of the embedded backend.</summary>

@@ -19,6 +19,7 @@ internal static class StorageSetup
         builder.Services.AddSingleton(services => Pick<IBlobStore>(services, LocalStorageSetup.BlobStore, AwsStorageSetup.BlobStore));
         builder.Services.AddSingleton(services => Pick<IImageIndex>(services, LocalStorageSetup.Index, AwsStorageSetup.Index));
         builder.Services.AddSingleton(services => Pick<IBlobUrlSigner>(services, LocalStorageSetup.UrlSigner, AwsStorageSetup.UrlSigner));
+        builder.Services.AddSingleton(services => Pick<IIdempotencyStore>(services, LocalStorageSetup.Idempotency, AwsStorageSetup.Idempotency));
 
         builder.Services.AddHealthChecks()
             .AddCheck<StoreHealthCheck<IBlobStore>>("blob_store", tags: ["ready"])
