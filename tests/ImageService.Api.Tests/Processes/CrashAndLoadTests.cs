@@ -1,0 +1,105 @@
+using ImageService.Core.Ports;
+using ImageService.Storage.Aws;
+using ImageService.Storage.Local;
+using ImageService.Testing.Aws;
+using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
+
+namespace ImageService.Api.Tests.Processes;
+
+/// <summary>
+/// The real service process under a random mix of uploads, lists, views and deletes: once killed with
+/// SIGKILL in the middle and restarted, once under a bounded load. Either way the invariants hold.
+/// </summary>
+public abstract class CrashAndLoadTests(ITestOutputHelper output) : IDisposable
+{
+    protected abstract Task<Dictionary<string, string?>> SettingsAsync();
+
+    protected abstract (IBlobStore Blobs, IImageIndex Index) Stores(IReadOnlyDictionary<string, string?> settings);
+
+    public virtual void Dispose() => GC.SuppressFinalize(this);
+
+    [Fact]
+    public async Task After_a_kill_9_mid_traffic_a_restart_and_a_sweep_leave_nothing_lost_or_half_done()
+    {
+        var settings = await SettingsAsync();
+        Workload workload;
+        using (var first = await ServiceProcess.StartAsync(settings))
+        {
+            workload = new Workload(first.Address, seed: Environment.TickCount);
+            using var stop = new CancellationTokenSource();
+            var traffic = workload.RunAsync(clients: 6, crashExpected: true, stop.Token);
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            first.Crash();
+            await Task.Delay(500);
+            stop.Cancel();
+            await traffic;
+        }
+
+        var report = await ServiceProcess.SweepAsync(settings);
+        using var second = await ServiceProcess.StartAsync(settings);
+        var (blobs, index) = Stores(settings);
+        var checks = await StoreInvariants.AssertAsync(second.Address, workload, blobs, index);
+
+        output.WriteLine($"{workload.Requests} requests before the kill; {workload.Uploaded.Count} uploads and {workload.Deleted.Count} deletes acknowledged; sweep: {report.Trim()}; {checks} invariant checks");
+        Assert.True(workload.Uploaded.Count > 5, "the crash came before any traffic");
+        Assert.Empty(workload.ServerErrors);
+    }
+
+    [Fact]
+    public async Task Eight_clients_for_thirty_seconds_get_no_server_errors_and_the_invariants_hold()
+    {
+        var settings = await SettingsAsync();
+        using var service = await ServiceProcess.StartAsync(settings);
+        var workload = new Workload(service.Address, seed: Environment.TickCount);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        await workload.RunAsync(clients: 8, crashExpected: false, stop.Token);
+
+        var (blobs, index) = Stores(settings);
+        await ServiceProcess.SweepAsync(settings);
+        var checks = await StoreInvariants.AssertAsync(service.Address, workload, blobs, index);
+        output.WriteLine($"{workload.Requests} requests in 30 s ({workload.Requests / 30.0:F0}/s); {workload.Uploaded.Count} uploads, {workload.Deleted.Count} deletes; {checks} invariant checks");
+        Assert.True(workload.ServerErrors.IsEmpty, string.Join("\n", workload.ServerErrors.Take(10)));
+        Assert.True(workload.Uploaded.Count > 20, $"only {workload.Uploaded.Count} uploads in 30 s");
+    }
+}
+
+public sealed class LocalCrashAndLoadTests(ITestOutputHelper output) : CrashAndLoadTests(output)
+{
+    private readonly string root = Directory.CreateTempSubdirectory("crash-local-").FullName;
+
+    protected override Task<Dictionary<string, string?>> SettingsAsync() => Task.FromResult(new Dictionary<string, string?>
+    {
+        ["Storage:Local:Root"] = Path.Combine(root, "data"),
+        ["Uploads:TempFolder"] = Path.Combine(root, "uploads"),
+        ["RateLimits:UploadsPerMinutePerAddress"] = "100000",
+    });
+
+    protected override (IBlobStore Blobs, IImageIndex Index) Stores(IReadOnlyDictionary<string, string?> settings) =>
+        (new FileSystemBlobStore(settings["Storage:Local:Root"]!), new SqliteImageIndex(Path.Combine(settings["Storage:Local:Root"]!, "index.db")));
+
+    public override void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(root, recursive: true);
+        base.Dispose();
+    }
+}
+
+[Collection(EmulatorGroup.Name)]
+public sealed class AwsCrashAndLoadTests(AwsEmulators emulators, ITestOutputHelper output) : CrashAndLoadTests(output)
+{
+    protected override async Task<Dictionary<string, string?>> SettingsAsync()
+    {
+        var settings = emulators.ServiceSettings(await emulators.CreateBucketAsync(), await emulators.CreateTableAsync());
+        settings["RateLimits:UploadsPerMinutePerAddress"] = "100000";
+        return settings;
+    }
+
+    protected override (IBlobStore Blobs, IImageIndex Index) Stores(IReadOnlyDictionary<string, string?> settings)
+    {
+        var options = new AwsStorageOptions { Bucket = settings["Storage:Aws:Bucket"]!, Table = settings["Storage:Aws:Table"]! };
+        return (new S3BlobStore(emulators.S3, options), new DynamoDbImageIndex(emulators.DynamoDb, options));
+    }
+}

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using ImageService.Testing;
+
+namespace ImageService.Api.Tests.Processes;
+
+/// <summary>The built service as a real operating-system process on a loopback port, which a test can kill -9.</summary>
+public sealed class ServiceProcess : IDisposable
+{
+    private readonly Process process;
+
+    private ServiceProcess(Process process, Uri address)
+    {
+        this.process = process;
+        Address = address;
+    }
+
+    public Uri Address { get; }
+
+    /// <summary>The app as the solution built it, next to this test assembly's configuration (Debug or Release).</summary>
+    public static string AppPath
+    {
+        get
+        {
+            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                ? "Release" : "Debug";
+            return Path.Combine(RepositoryPaths.Root, "src", "ImageService", "bin", configuration, "net10.0", "ImageService.dll");
+        }
+    }
+
+    public static async Task<ServiceProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, params string[] command)
+    {
+        var port = FreePort();
+        var address = new Uri($"http://127.0.0.1:{port}");
+        var process = Process.Start(Start(settings, [.. command, $"--urls={address}"]))!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var service = new ServiceProcess(process, address);
+        using var client = new HttpClient { BaseAddress = address };
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            Assert.False(process.HasExited, $"the service exited with code {(process.HasExited ? process.ExitCode : 0)} before it was ready");
+            try
+            {
+                using var ready = await client.GetAsync("/health/ready");
+                if (ready.StatusCode == HttpStatusCode.OK)
+                {
+                    return service;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(100);
+        }
+
+        service.Dispose();
+        throw new TimeoutException("The service did not become ready within 30 s.");
+    }
+
+    /// <summary>Runs <c>ImageService sweep</c> against the same stores and returns what it printed.</summary>
+    public static async Task<string> SweepAsync(IReadOnlyDictionary<string, string?> settings)
+    {
+        var start = Start(settings, ["sweep", "--Sweeper:PendingAgeSeconds=0", "--Sweeper:DeletingAgeSeconds=0"]);
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var errors = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"sweep failed: {output}\n{errors}");
+        return output;
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing, as a crash or an out-of-memory kill would do it.</summary>
+    public void Crash()
+    {
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+
+        process.Dispose();
+    }
+
+    private static ProcessStartInfo Start(IReadOnlyDictionary<string, string?> settings, string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(AppPath)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(AppPath);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in settings)
+        {
+            start.ArgumentList.Add($"--{key}={value}");
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        return start;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
