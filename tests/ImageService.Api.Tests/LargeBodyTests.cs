@@ -33,6 +33,46 @@ public sealed class LargeBodyTests
         Assert.Empty(service.StoredFiles());
     }
 
+    [Fact]
+    public async Task A_slow_drip_body_is_cut_off_with_408_and_leaves_nothing_behind()
+    {
+        using var service = new ServiceFactory();
+        service.UseKestrel(0);
+        service.StartServer();
+        using var client = service.CreateClient();
+        var address = client.BaseAddress!;
+
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port);
+        var stream = tcp.GetStream();
+        var headers = $"POST /images HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: multipart/form-data; boundary=drip\r\n"
+                      + "Content-Length: 100000\r\n\r\n--drip\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(headers));
+
+        // One byte every 2 s: far below the server's minimum body rate, so it gives up after its grace period.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+        var reading = ReadResponseAsync(stream, timeout.Token);
+        while (!reading.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(40))
+        {
+            try
+            {
+                await stream.WriteAsync("x"u8.ToArray());
+            }
+            catch (IOException)
+            {
+                break; // the server closed the connection
+            }
+
+            await Task.WhenAny(reading, Task.Delay(2000));
+        }
+
+        var response = await reading;
+        Assert.StartsWith("HTTP/1.1 408", response, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the drip was tolerated for {clock.Elapsed}");
+        Assert.Empty(service.StoredFiles());
+    }
+
     private static async Task<string> ReadResponseAsync(NetworkStream stream, CancellationToken cancellationToken)
     {
         var received = new StringBuilder();
