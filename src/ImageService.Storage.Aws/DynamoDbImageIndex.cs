@@ -201,9 +201,17 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
         }
         while (request.ExclusiveStartKey is not null);
 
-        var orphans = partitions.Where(p => !p.Value.HasRecord)
-            .SelectMany(p => p.Value.Edges.Select(sk => (Id: DynamoDbKeys.ImageIdFromPartition(p.Key), Sort: sk)))
-            .ToList();
+        // A scan is no snapshot: an upload may have written its record after the scan passed it. Re-read first.
+        var orphans = new List<(Guid Id, string Sort)>();
+        foreach (var (partition, entry) in partitions.Where(p => !p.Value.HasRecord))
+        {
+            var imageId = DynamoDbKeys.ImageIdFromPartition(partition);
+            if (await GetAsync(imageId, cancellationToken) is null)
+            {
+                orphans.AddRange(entry.Edges.Select(sort => (imageId, sort)));
+            }
+        }
+
         await WriteAsync(orphans.Select(o => new WriteRequest(new DeleteRequest(DynamoDbItems.Key(o.Id, o.Sort)))), cancellationToken);
         return orphans.Count;
     }

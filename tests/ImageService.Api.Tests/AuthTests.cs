@@ -107,6 +107,17 @@ public sealed class AuthTests
     }
 
     [Fact]
+    public async Task A_token_whose_subject_cannot_be_a_user_id_is_403()
+    {
+        using var service = Start();
+
+        using var response = await Authorized(service, Token("auth0|12345")).UploadAsync(TestImages.Jpeg(64, 64), "{}");
+
+        await response.AssertProblemAsync(403, "subject cannot be used as a user id");
+        Assert.Empty(await service.LeftoversAsync());
+    }
+
+    [Fact]
     public async Task A_cognito_style_access_token_naming_the_client_in_client_id_is_accepted()
     {
         using var service = Start();

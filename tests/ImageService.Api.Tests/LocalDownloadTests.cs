@@ -20,6 +20,7 @@ public sealed class LocalDownloadTests
         var bytes = await full.Content.ReadAsByteArrayAsync();
         Assert.Equal("image/jpeg", full.Content.Headers.ContentType!.MediaType);
         Assert.Equal("nosniff", full.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("default-src 'none'; sandbox", full.Headers.GetValues("Content-Security-Policy").Single());
         Assert.NotNull(full.Headers.ETag);
         var maxAge = full.Headers.CacheControl!.MaxAge!.Value;
         var remaining = expiresAt - service.Clock.GetUtcNow();

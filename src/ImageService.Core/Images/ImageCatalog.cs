@@ -25,6 +25,12 @@ public sealed class ImageCatalog(
     /// </summary>
     public async Task<ImageRecord> UploadAsync(string? metadataJson, string sourcePath, Caller caller, CancellationToken cancellationToken)
     {
+        if (caller.IsAuthenticated && !UploadMetadataParser.IsValidUserId(caller.UserId!))
+        {
+            throw ImageServiceException.NotOwner(
+                "Your token's subject cannot be used as a user id here (1–128 letters, digits, '-', '_' or '.'). Ask the operator to map it.");
+        }
+
         // Metadata first: it is cheap, and a bad user_id should not cost a decode.
         var metadata = UploadMetadataParser.Parse(metadataJson, defaultUserId: caller.UserId);
         if (caller.IsAuthenticated && metadata.UserId != caller.UserId)
@@ -184,14 +190,20 @@ public sealed class ImageCatalog(
         };
     }
 
-    /// <summary>Best effort after a failed upload: what cannot be undone now stays pending for the sweeper.</summary>
+    /// <summary>
+    /// Best effort after a failed upload. The record goes first, and only if it is still pending: a commit whose
+    /// answer was lost may have succeeded, and then the blobs belong to a visible image. Blobs left without a
+    /// record, or a record left pending, are the sweeper's.
+    /// </summary>
     private async Task AbandonAsync(ImageRecord record)
     {
         try
         {
             // Not cancellable: clean-up must go on even when the client has gone.
-            await DeleteBlobsAsync(record, CancellationToken.None);
-            await index.RemoveAsync(record.ImageId, ImageState.Pending, CancellationToken.None);
+            if (await index.RemoveAsync(record.ImageId, ImageState.Pending, CancellationToken.None))
+            {
+                await DeleteBlobsAsync(record, CancellationToken.None);
+            }
         }
         catch (Exception e)
         {

@@ -26,9 +26,17 @@ public sealed class ImageSweeper(IImageIndex index, IBlobStore blobs, SweeperOpt
                 continue;
             }
 
-            // Blobs first: the record is what tells the next sweep there is still something to do.
+            // A stale upload is first taken over (pending -> deleting): if it is in fact still running, its commit
+            // now fails instead of committing a record whose blobs the sweeper is removing.
+            if (record.State == ImageState.Pending
+                && !await index.TransitionAsync(record.ImageId, ImageState.Pending, ImageState.Deleting, now, cancellationToken))
+            {
+                continue;
+            }
+
+            // Blobs before the record: the record is what tells the next sweep there is still something to do.
             await DeleteBlobsAsync(record.ImageId, cancellationToken);
-            if (await index.RemoveAsync(record.ImageId, record.State, cancellationToken))
+            if (await index.RemoveAsync(record.ImageId, ImageState.Deleting, cancellationToken))
             {
                 _ = record.State == ImageState.Pending ? abandoned++ : finished++;
             }

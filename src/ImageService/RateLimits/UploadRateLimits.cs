@@ -63,6 +63,7 @@ internal static class UploadRateLimits
                     HttpContext = http,
                     ProblemDetails = new ProblemDetails
                     {
+                        Type = "https://www.rfc-editor.org/rfc/rfc6585#section-4",
                         Status = StatusCodes.Status429TooManyRequests,
                         Title = "Too many uploads",
                         Detail = $"Too many uploads in the last minute from you. Try again in {seconds} s.",

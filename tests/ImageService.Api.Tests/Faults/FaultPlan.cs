@@ -17,16 +17,19 @@ public sealed class FaultPlan
 
     public bool Armed { get; set; }
 
+    /// <summary>Fail after the real call succeeded, as when a store's answer is lost on the way back.</summary>
+    public bool AfterCall { get; set; }
+
     public int Injected { get; private set; }
 
     private readonly Dictionary<string, int> calls = [];
     private readonly Lock gate = new();
 
-    public void Step(string operation)
+    public void Step(string operation, bool after = false)
     {
         lock (gate)
         {
-            if (!Armed || operation != Operation)
+            if (!Armed || operation != Operation || after != AfterCall)
             {
                 return;
             }
@@ -75,10 +78,13 @@ public sealed class FaultyIndex(IImageIndex inner, FaultPlan plan) : IImageIndex
 
     public Task<ImageRecord?> GetAsync(Guid imageId, CancellationToken cancellationToken) => inner.GetAsync(imageId, cancellationToken);
 
-    public Task<bool> TransitionAsync(Guid imageId, ImageState from, ImageState to, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task<bool> TransitionAsync(Guid imageId, ImageState from, ImageState to, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        plan.Step($"index.{from}->{to}".ToLowerInvariant());
-        return inner.TransitionAsync(imageId, from, to, at, cancellationToken);
+        var operation = $"index.{from}->{to}".ToLowerInvariant();
+        plan.Step(operation);
+        var result = await inner.TransitionAsync(imageId, from, to, at, cancellationToken);
+        plan.Step(operation, after: true);
+        return result;
     }
 
     public Task<IReadOnlyList<ImageRecord>> ListAsync(IndexQuery query, CancellationToken cancellationToken) => inner.ListAsync(query, cancellationToken);
