@@ -87,6 +87,29 @@ public abstract class FaultInjectionTests(Backend backend)
     }
 
     [Fact]
+    public async Task A_slow_store_delays_an_upload_but_never_shows_it_half_written()
+    {
+        var plan = new FaultPlan();
+        using var service = await StartAsync(plan);
+        using var client = service.CreateClient();
+        plan.Operation = "blobs.put";
+        plan.Occurrence = 2;
+        plan.Slow = TimeSpan.FromSeconds(2);
+        plan.Armed = true;
+
+        var upload = client.UploadOkAsync(TestImages.Jpeg(80, 60), """{"user_id":"slow","tags":["slow"]}""");
+        await Task.Delay(500);
+        var duringUpload = await ListedAsync(client, "/images?tag=slow");
+        var uploaded = await upload;
+
+        Assert.Empty(duringUpload);
+        Assert.Equal([uploaded.Str("image_id")], await ListedAsync(client, "/images?tag=slow"));
+        await AssertEveryListedImageDownloadsAsync(service, client);
+        await SweepAsync(service);
+        await AssertStoresAgreeAsync(service);
+    }
+
+    [Fact]
     public async Task A_retried_delete_finishes_what_a_failed_one_started()
     {
         var plan = new FaultPlan();

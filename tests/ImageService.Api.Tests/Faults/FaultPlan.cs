@@ -20,6 +20,9 @@ public sealed class FaultPlan
     /// <summary>Fail after the real call succeeded, as when a store's answer is lost on the way back.</summary>
     public bool AfterCall { get; set; }
 
+    /// <summary>When set, the chosen call is delayed this long instead of failing: a slow store.</summary>
+    public TimeSpan? Slow { get; set; }
+
     public int Injected { get; private set; }
 
     private readonly Dictionary<string, int> calls = [];
@@ -35,13 +38,21 @@ public sealed class FaultPlan
             }
 
             calls[operation] = calls.GetValueOrDefault(operation) + 1;
-            if (calls[operation] == Occurrence)
+            if (calls[operation] != Occurrence)
             {
-                Injected++;
-                Armed = false;
+                return;
+            }
+
+            Injected++;
+            Armed = false;
+            if (Slow is null)
+            {
                 throw Fault;
             }
         }
+
+        // Outside the lock, so only the chosen call waits.
+        Thread.Sleep(Slow.Value);
     }
 }
 

@@ -18,6 +18,9 @@ public sealed class Workload(Uri address, int seed)
 
     public ConcurrentDictionary<string, bool> Deleted { get; } = new();
 
+    /// <summary>Every image a delete was sent for, answered or not: a crash may cut a delete off after it took effect.</summary>
+    public ConcurrentDictionary<string, bool> DeleteAttempted { get; } = new();
+
     public ConcurrentQueue<string> ServerErrors { get; } = new();
 
     public int Requests => requests;
@@ -116,6 +119,7 @@ public sealed class Workload(Uri address, int seed)
             return;
         }
 
+        DeleteAttempted[id] = true;
         using var response = await http.DeleteAsync($"/images/{id}");
         if (response.StatusCode == HttpStatusCode.OK)
         {
