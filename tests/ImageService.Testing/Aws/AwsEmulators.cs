@@ -144,6 +144,9 @@ public sealed class AwsEmulators : IAsyncLifetime
     private void Start(string script, params string[] arguments)
     {
         var start = new ProcessStartInfo("node") { WorkingDirectory = RepositoryPaths.Emulators, RedirectStandardOutput = false };
+        // s3rver encrypts list continuation tokens with DES, which Node 17+ only offers through the legacy
+        // provider; without it, listing more than 1,000 objects fails with an internal error.
+        start.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
         start.ArgumentList.Add(script);
         foreach (var argument in arguments)
         {
