@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using ImageService.Core.Listing;
 using ImageService.Core.Metadata;
@@ -50,7 +51,7 @@ public sealed class ImageCatalog(
         {
             foreach (var (variant, stored) in processed.Variants.Zip(record.Variants))
             {
-                using var content = new MemoryStream(variant.Bytes.ToArray(), writable: false);
+                using var content = ReadOnlyStream(variant.Bytes);
                 await blobs.PutAsync(stored.Key, content, stored.ContentType, cancellationToken);
             }
 
@@ -218,6 +219,12 @@ public sealed class ImageCatalog(
             await blobs.DeleteAsync(variant.Key, cancellationToken);
         }
     }
+
+    // Encoded variants are arrays underneath (a full-size original can be tens of megabytes): wrap, don't copy.
+    private static MemoryStream ReadOnlyStream(ReadOnlyMemory<byte> bytes) =>
+        MemoryMarshal.TryGetArray(bytes, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
 
     private DateTimeOffset Now() => TruncateToMilliseconds(time.GetUtcNow());
 
