@@ -6,15 +6,13 @@ namespace ImageService.Storage.Local;
 /// <summary>Idempotency-Key claims in a table of the index's SQLite file; each claim is one conditional upsert.</summary>
 public sealed class SqliteIdempotencyStore : IIdempotencyStore
 {
-    private readonly string connectionString;
+    private readonly SqliteDatabase database;
 
     public SqliteIdempotencyStore(string databasePath)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        connectionString = new SqliteConnectionStringBuilder { DataSource = databasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
+        database = new SqliteDatabase(databasePath);
         using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
+        SqliteDatabase.Execute(connection, """
             PRAGMA journal_mode = WAL;
             CREATE TABLE IF NOT EXISTS idempotency_keys (
                 key         TEXT PRIMARY KEY,
@@ -24,8 +22,7 @@ public sealed class SqliteIdempotencyStore : IIdempotencyStore
                 claimed_at  INTEGER NOT NULL,
                 expires_at  INTEGER NOT NULL
             ) WITHOUT ROWID;
-            """;
-        command.ExecuteNonQuery();
+            """);
     }
 
     public async Task<IdempotencyClaim> TryClaimAsync(
@@ -83,10 +80,5 @@ public sealed class SqliteIdempotencyStore : IIdempotencyStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        return connection;
-    }
+    private SqliteConnection Open() => database.Open();
 }

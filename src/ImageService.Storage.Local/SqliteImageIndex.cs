@@ -18,18 +18,11 @@ public sealed class SqliteImageIndex : IImageIndex
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private readonly string connectionString;
+    private readonly SqliteDatabase database;
 
     public SqliteImageIndex(string databasePath)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
-        connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = databasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        database = new SqliteDatabase(databasePath);
         using var connection = Open();
         Execute(connection, SqliteSchema.Create);
         var columns = new HashSet<string>();
@@ -206,12 +199,7 @@ public sealed class SqliteImageIndex : IImageIndex
         }
     }
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        return connection;
-    }
+    private SqliteConnection Open() => database.Open();
 
     private static string Id(Guid imageId) => imageId.ToString("D");
 
@@ -234,10 +222,5 @@ public sealed class SqliteImageIndex : IImageIndex
 
     private static string StateName(ImageState state) => state.ToString().ToLowerInvariant();
 
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
+    private static void Execute(SqliteConnection connection, string sql) => SqliteDatabase.Execute(connection, sql);
 }
