@@ -17,7 +17,7 @@ internal static class AwsStorageSetup
         // Checked only when chosen: a local run should not fail over an AWS setting it never uses.
         var configuration = builder.Configuration;
         builder.BindValidated<AwsStorageOptions>(AwsStorageOptions.Section, o =>
-            string.Equals(configuration["Storage:Provider"], StorageOptions.AwsProvider, StringComparison.OrdinalIgnoreCase) ? o.Validate() : []);
+            configuration.GetSection(StorageOptions.Section).Get<StorageOptions>()?.IsAws == true ? o.Validate() : []);
         builder.Services.AddSingleton<IAmazonS3>(services =>
             CreateS3(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<AwsStorageOptions>()));
         builder.Services.AddSingleton<IAmazonDynamoDB>(services => CreateDynamoDb(services.GetRequiredService<IConfiguration>()));

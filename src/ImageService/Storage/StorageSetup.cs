@@ -16,8 +16,8 @@ internal static class StorageSetup
         builder.AddLocalStorage();
         builder.AddAwsStorage();
 
-        builder.Services.AddSingleton(services => Pick<IBlobStore>(services, LocalStorageSetup.BlobStore, AwsStorageSetup.BlobStore));
-        builder.Services.AddSingleton(services => Pick<IImageIndex>(services, LocalStorageSetup.Index, AwsStorageSetup.Index));
+        builder.Services.AddSingleton(ChosenBlobStore);
+        builder.Services.AddSingleton(ChosenIndex);
         builder.Services.AddSingleton(services => Pick<IBlobUrlSigner>(services, LocalStorageSetup.UrlSigner, AwsStorageSetup.UrlSigner));
         builder.Services.AddSingleton(services => Pick<IIdempotencyStore>(services, LocalStorageSetup.Idempotency, AwsStorageSetup.Idempotency));
 
@@ -26,6 +26,14 @@ internal static class StorageSetup
             .AddCheck<StoreHealthCheck<IImageIndex>>("image_index", tags: ["ready"]);
         return builder;
     }
+
+    /// <summary>The configured provider's blob store (also for decorators that wrap it).</summary>
+    public static IBlobStore ChosenBlobStore(IServiceProvider services) =>
+        Pick<IBlobStore>(services, LocalStorageSetup.BlobStore, AwsStorageSetup.BlobStore);
+
+    /// <summary>The configured provider's index (also for decorators that wrap it).</summary>
+    public static IImageIndex ChosenIndex(IServiceProvider services) =>
+        Pick<IImageIndex>(services, LocalStorageSetup.Index, AwsStorageSetup.Index);
 
     private static T Pick<T>(IServiceProvider services, Func<IServiceProvider, T> local, Func<IServiceProvider, T> aws) =>
         services.GetRequiredService<StorageOptions>().IsAws ? aws(services) : local(services);

@@ -4,8 +4,6 @@ using ImageService.Core.Images;
 using ImageService.Core.Ports;
 using ImageService.Core.Sweeping;
 using ImageService.Storage;
-using ImageService.Storage.Aws;
-using ImageService.Storage.Local;
 using ImageService.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -130,12 +128,8 @@ public abstract class FaultInjectionTests(Backend backend)
         await ServiceFactory.StartAsync(backend, new() { ["Sweeper:Enabled"] = "false", ["Sweeper:PendingAgeSeconds"] = "0", ["Sweeper:DeletingAgeSeconds"] = "0" },
             services =>
             {
-                services.AddSingleton<IBlobStore>(provider => new FaultyBlobStore(
-                    provider.GetRequiredService<StorageOptions>().IsAws ? provider.GetRequiredService<S3BlobStore>() : provider.GetRequiredService<FileSystemBlobStore>(),
-                    plan));
-                services.AddSingleton<IImageIndex>(provider => new FaultyIndex(
-                    provider.GetRequiredService<StorageOptions>().IsAws ? provider.GetRequiredService<DynamoDbImageIndex>() : provider.GetRequiredService<SqliteImageIndex>(),
-                    plan));
+                services.AddSingleton<IBlobStore>(provider => new FaultyBlobStore(StorageSetup.ChosenBlobStore(provider), plan));
+                services.AddSingleton<IImageIndex>(provider => new FaultyIndex(StorageSetup.ChosenIndex(provider), plan));
             });
 
     private static void Arm(FaultPlan plan, string step, int occurrence, string fault)
