@@ -56,7 +56,7 @@ public sealed class LambdaModeSmokeTests(AwsEmulators emulators, ITestOutputHelp
             app.BeginErrorReadLine();
             var baseUri = new Uri($"http://127.0.0.1:{variables.GetProperty("AWS_LWA_PORT").GetString()}");
             using var client = new HttpClient { BaseAddress = baseUri };
-            await WaitUntilReadyAsync(client, variables.GetProperty("AWS_LWA_READINESS_CHECK_PATH").GetString()!, app);
+            await Loopback.WaitUntilReadyAsync(client, variables.GetProperty("AWS_LWA_READINESS_CHECK_PATH").GetString()!, app, TimeSpan.FromSeconds(30));
             output.WriteLine($"published app ready after {clock.ElapsedMilliseconds} ms");
 
             using var ready = await client.GetAsync("/health/ready");
@@ -92,30 +92,6 @@ public sealed class LambdaModeSmokeTests(AwsEmulators emulators, ITestOutputHelp
             app?.Dispose();
             Directory.Delete(publishFolder, recursive: true);
         }
-    }
-
-    private static async Task WaitUntilReadyAsync(HttpClient client, string path, Process app)
-    {
-        for (var attempt = 0; attempt < 600; attempt++)
-        {
-            Assert.False(app.HasExited, $"the app exited with code {(app.HasExited ? app.ExitCode : 0)} before it was ready");
-            try
-            {
-                using var response = await client.GetAsync(path);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"{path} did not answer 200 within 30 s.");
     }
 
     private static async Task RunAsync(string command, params string[] arguments)

@@ -11,17 +11,8 @@ public sealed class LargeBodyTests
     {
         // Over a real socket: the in-memory test server always pumps the whole request body.
         using var service = new ServiceFactory(new() { ["Limits:MaxUploadBytes"] = "100000" });
-        service.UseKestrel(0);
-        service.StartServer();
-        using var client = service.CreateClient();
-        var address = client.BaseAddress!;
-
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(address.Host, address.Port);
+        using var tcp = await SendHeadersAsync(service, "big", 200L * 1024 * 1024, "");
         var stream = tcp.GetStream();
-        var headers = $"POST /images HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: multipart/form-data; boundary=big\r\n"
-                      + $"Content-Length: {200L * 1024 * 1024}\r\n\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(headers));
 
         // Only the headers went out; the answer must come anyway.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
@@ -37,17 +28,9 @@ public sealed class LargeBodyTests
     public async Task A_slow_drip_body_is_cut_off_with_408_and_leaves_nothing_behind()
     {
         using var service = new ServiceFactory();
-        service.UseKestrel(0);
-        service.StartServer();
-        using var client = service.CreateClient();
-        var address = client.BaseAddress!;
-
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(address.Host, address.Port);
+        using var tcp = await SendHeadersAsync(service, "drip", 100_000,
+            "--drip\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n");
         var stream = tcp.GetStream();
-        var headers = $"POST /images HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: multipart/form-data; boundary=drip\r\n"
-                      + "Content-Length: 100000\r\n\r\n--drip\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n";
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(headers));
 
         // One byte every 2 s: far below the server's minimum body rate, so it gives up after its grace period.
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -71,6 +54,22 @@ public sealed class LargeBodyTests
         Assert.StartsWith("HTTP/1.1 408", response, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the drip was tolerated for {clock.Elapsed}");
         Assert.Empty(service.StoredFiles());
+    }
+
+    /// <summary>Starts the service on Kestrel and sends an upload's headers (and <paramref name="bodyStart"/>) over a raw
+    /// socket, so the test decides how much of the body ever follows.</summary>
+    private static async Task<TcpClient> SendHeadersAsync(ServiceFactory service, string boundary, long contentLength, string bodyStart)
+    {
+        service.UseKestrel(0);
+        service.StartServer();
+        using var client = service.CreateClient();
+        var address = client.BaseAddress!;
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port);
+        var headers = $"POST /images HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
+                      + $"Content-Length: {contentLength}\r\n\r\n{bodyStart}";
+        await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(headers));
+        return tcp;
     }
 
     private static async Task<string> ReadResponseAsync(NetworkStream stream, CancellationToken cancellationToken)

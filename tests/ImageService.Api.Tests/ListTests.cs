@@ -15,12 +15,12 @@ public abstract class ListTests(Backend backend)
         var b = await UploadAsync(service, client, "bob", "travel");
         var c = await UploadAsync(service, client, "alice", "food");
 
-        Assert.Equal([c, b, a], await IdsAsync(client, "/images"));
-        Assert.Equal([c, a], await IdsAsync(client, "/images?user_id=alice"));
-        Assert.Equal([b, a], await IdsAsync(client, "/images?tag=travel"));
-        Assert.Equal([a], await IdsAsync(client, "/images?user_id=alice&tag=travel"));
-        Assert.Equal([b, a], await IdsAsync(client, "/images?tag=%23Travel"));
-        Assert.Empty(await IdsAsync(client, "/images?user_id=carol"));
+        Assert.Equal([c, b, a], await client.ListIdsAsync("/images"));
+        Assert.Equal([c, a], await client.ListIdsAsync("/images?user_id=alice"));
+        Assert.Equal([b, a], await client.ListIdsAsync("/images?tag=travel"));
+        Assert.Equal([a], await client.ListIdsAsync("/images?user_id=alice&tag=travel"));
+        Assert.Equal([b, a], await client.ListIdsAsync("/images?tag=%23Travel"));
+        Assert.Empty(await client.ListIdsAsync("/images?user_id=carol"));
     }
 
     [Fact]
@@ -111,9 +111,6 @@ public abstract class ListTests(Backend backend)
         var body = await client.UploadOkAsync(TestImages.Jpeg(64, 64), $$"""{"user_id":"{{user}}","tags":["{{tag}}"]}""");
         return body.Str("image_id");
     }
-
-    private static async Task<List<string>> IdsAsync(HttpClient client, string url) =>
-        [.. JsonDocument.Parse(await client.GetStringAsync(url)).RootElement.EnumerateArray().Select(i => i.Str("image_id"))];
 
     private static string NextLink(string header)
     {

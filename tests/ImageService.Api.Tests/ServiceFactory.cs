@@ -169,4 +169,8 @@ public static class Api
     }
 
     public static string Str(this JsonElement element, string property) => element.GetProperty(property).GetString()!;
+
+    /// <summary>The image ids a list URL answers with, in order.</summary>
+    public static async Task<List<string>> ListIdsAsync(this HttpClient client, string url) =>
+        [.. JsonDocument.Parse(await client.GetStringAsync(url)).RootElement.EnumerateArray().Select(i => i.Str("image_id"))];
 }

@@ -43,13 +43,13 @@ public abstract class FaultInjectionTests(Backend backend)
         await AssertServerErrorAsync(failed, fault);
         // When only the commit's answer was lost, the image did commit: it may be listed, but then it must be whole.
         var committedAnyway = fault == "lost-answer";
-        Assert.Equal(committedAnyway ? 1 : 0, (await ListedAsync(client, "/images?tag=faulty")).Count);
+        Assert.Equal(committedAnyway ? 1 : 0, (await client.ListIdsAsync("/images?tag=faulty")).Count);
         await AssertEveryListedImageDownloadsAsync(service, client);
 
         await SweepAsync(service);
         await AssertStoresAgreeAsync(service);
-        Assert.Equal(committedAnyway ? 2 : 1, (await ListedAsync(client, "/images")).Count);
-        Assert.Contains(kept.Str("image_id"), await ListedAsync(client, "/images"));
+        Assert.Equal(committedAnyway ? 2 : 1, (await client.ListIdsAsync("/images")).Count);
+        Assert.Contains(kept.Str("image_id"), await client.ListIdsAsync("/images"));
     }
 
     [Theory]
@@ -67,7 +67,7 @@ public abstract class FaultInjectionTests(Backend backend)
 
         await AssertServerErrorAsync(failed, fault);
         await AssertEveryListedImageDownloadsAsync(service, client);
-        var visibleAfterFailure = (await ListedAsync(client, "/images")).Contains(doomed);
+        var visibleAfterFailure = (await client.ListIdsAsync("/images")).Contains(doomed);
         // Before the record turned "deleting" the image is intact; from then on it is invisible.
         Assert.Equal(step == "index.committed->deleting" && fault != "lost-answer", visibleAfterFailure);
 
@@ -76,10 +76,10 @@ public abstract class FaultInjectionTests(Backend backend)
 
         using var retry = await client.DeleteAsync($"/images/{doomed}");
         Assert.Equal(visibleAfterFailure ? HttpStatusCode.OK : HttpStatusCode.NotFound, retry.StatusCode);
-        Assert.DoesNotContain(doomed, await ListedAsync(client, "/images"));
+        Assert.DoesNotContain(doomed, await client.ListIdsAsync("/images"));
         await SweepAsync(service);
         await AssertStoresAgreeAsync(service);
-        Assert.Equal([kept.Str("image_id")], await ListedAsync(client, "/images"));
+        Assert.Equal([kept.Str("image_id")], await client.ListIdsAsync("/images"));
         using var view = await client.GetAsync($"/images/{doomed}");
         Assert.Equal(HttpStatusCode.NotFound, view.StatusCode);
     }
@@ -97,11 +97,11 @@ public abstract class FaultInjectionTests(Backend backend)
 
         var upload = client.UploadOkAsync(TestImages.Jpeg(80, 60), """{"user_id":"slow","tags":["slow"]}""");
         await Task.Delay(500);
-        var duringUpload = await ListedAsync(client, "/images?tag=slow");
+        var duringUpload = await client.ListIdsAsync("/images?tag=slow");
         var uploaded = await upload;
 
         Assert.Empty(duringUpload);
-        Assert.Equal([uploaded.Str("image_id")], await ListedAsync(client, "/images?tag=slow"));
+        Assert.Equal([uploaded.Str("image_id")], await client.ListIdsAsync("/images?tag=slow"));
         await AssertEveryListedImageDownloadsAsync(service, client);
         await SweepAsync(service);
         await AssertStoresAgreeAsync(service);
@@ -160,7 +160,7 @@ public abstract class FaultInjectionTests(Backend backend)
     /// <summary>Invariant 1: whatever is listed can be viewed and downloaded.</summary>
     private static async Task AssertEveryListedImageDownloadsAsync(ServiceFactory service, HttpClient client)
     {
-        foreach (var id in await ListedAsync(client, "/images"))
+        foreach (var id in await client.ListIdsAsync("/images"))
         {
             using var view = await client.GetAsync($"/images/{id}");
             Assert.Equal(HttpStatusCode.OK, view.StatusCode);
@@ -198,9 +198,6 @@ public abstract class FaultInjectionTests(Backend backend)
         Assert.All(listed, record => Assert.All(record.Variants, variant => Assert.Contains(variant.Key, keys)));
         Assert.DoesNotContain(service.StoredFiles(), file => !file.Contains("/blobs/", StringComparison.Ordinal));
     }
-
-    private static async Task<List<string>> ListedAsync(HttpClient client, string url) =>
-        [.. JsonDocument.Parse(await client.GetStringAsync(url)).RootElement.EnumerateArray().Select(i => i.Str("image_id"))];
 }
 
 public sealed class LocalFaultInjectionTests() : FaultInjectionTests(Backend.Local);

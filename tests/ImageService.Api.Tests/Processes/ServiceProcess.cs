@@ -31,34 +31,23 @@ public sealed class ServiceProcess : IDisposable
 
     public static async Task<ServiceProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, params string[] command)
     {
-        var port = FreePort();
+        var port = Loopback.FreePort();
         var address = new Uri($"http://127.0.0.1:{port}");
         var process = Process.Start(Start(settings, [.. command, $"--urls={address}"]))!;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var service = new ServiceProcess(process, address);
         using var client = new HttpClient { BaseAddress = address };
-        for (var attempt = 0; attempt < 300; attempt++)
+        try
         {
-            Assert.False(process.HasExited, $"the service exited with code {(process.HasExited ? process.ExitCode : 0)} before it was ready");
-            try
-            {
-                using var ready = await client.GetAsync("/health/ready");
-                if (ready.StatusCode == HttpStatusCode.OK)
-                {
-                    return service;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(100);
+            await Loopback.WaitUntilReadyAsync(client, "/health/ready", process, TimeSpan.FromSeconds(30));
+            return service;
         }
-
-        service.Dispose();
-        throw new TimeoutException("The service did not become ready within 30 s.");
+        catch
+        {
+            service.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Runs <c>ImageService sweep</c> against the same stores and returns what it printed.</summary>
@@ -115,10 +104,4 @@ public sealed class ServiceProcess : IDisposable
         return start;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -36,8 +36,8 @@ public sealed class AwsEmulators : IAsyncLifetime
         Environment.SetEnvironmentVariable("AWS_REGION", "us-east-1");
         await EnsureInstalledAsync();
 
-        var s3Port = FreePort();
-        var dynamoPort = FreePort();
+        var s3Port = Loopback.FreePort();
+        var dynamoPort = Loopback.FreePort();
         Start("node_modules/s3rver/bin/s3rver.js", "--directory", dataFolder, "--address", "127.0.0.1", "--port", $"{s3Port}", "--silent");
         Start("node_modules/dynalite/cli.js", "--host", "127.0.0.1", "--port", $"{dynamoPort}",
             "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0");
@@ -154,13 +154,6 @@ public sealed class AwsEmulators : IAsyncLifetime
         }
 
         processes.Add(Process.Start(start) ?? throw new InvalidOperationException($"Could not start node {script}."));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task WaitForPortAsync(int port)
