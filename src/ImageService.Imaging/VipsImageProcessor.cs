@@ -48,6 +48,7 @@ public sealed class VipsImageProcessor : IImageProcessor, IDisposable
         finally
         {
             gate.Release();
+            NativeHeap.ReturnFreePages();
         }
     }
 
@@ -195,9 +196,10 @@ public sealed class VipsImageProcessor : IImageProcessor, IDisposable
     private static EncodedVariant EncodeOriginal(Image image, ImageFormat source)
     {
         var lossless = source is ImageFormat.Png or ImageFormat.Gif || image.HasAlpha();
+        // Optimised Huffman tables would make libjpeg hold every coefficient of the image (about 130 MB at 43 MP).
         var bytes = lossless
             ? image.PngsaveBuffer(compression: 6, keep: Enums.ForeignKeep.None)
-            : image.JpegsaveBuffer(q: VariantSpecs.Original.Quality, optimizeCoding: true, subsampleMode: Enums.ForeignSubsample.On,
+            : image.JpegsaveBuffer(q: VariantSpecs.Original.Quality, optimizeCoding: false, subsampleMode: Enums.ForeignSubsample.On,
                 keep: Enums.ForeignKeep.None);
         return new EncodedVariant(VariantSpecs.Original.Name, lossless ? "image/png" : "image/jpeg", lossless ? "png" : "jpg",
             image.Width, image.Height, bytes);
