@@ -6,6 +6,8 @@
 #   ARTIFACT_BUCKET  existing bucket for the code zip  (required)
 #   BUCKET_NAME      image bucket to create            (default images-bucket-<account>-<region>; names are global)
 #   TABLE_NAME       DynamoDB table to create          (default images_metadata)
+#   NATIVE_AOT       1 to publish with Native AOT      (default 0; faster cold starts, needs gcc or clang and a
+#                    build machine whose glibc is no newer than Lambda's, see docs/deployment.md)
 #   AWS_REGION / AWS_PROFILE as usual for the AWS CLI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +25,11 @@ bucket="${BUCKET_NAME:-images-bucket-${account}-${region}}"
 table="${TABLE_NAME:-images_metadata}"
 
 rm -rf artifacts/lambda
-dotnet publish src/ImageService -c Release -r linux-x64 --self-contained false -o artifacts/lambda
+if [[ "${NATIVE_AOT:-0}" == 1 ]]; then
+  dotnet publish src/ImageService -c Release -r linux-x64 -p:PublishAot=true -o artifacts/lambda
+else
+  dotnet publish src/ImageService -c Release -r linux-x64 --self-contained false -o artifacts/lambda
+fi
 
 aws cloudformation package \
   --template-file deploy/template.yaml \

@@ -8,8 +8,6 @@ namespace ImageService.Storage.Aws;
 /// <summary>Converts image records to and from DynamoDB items.</summary>
 internal static class DynamoDbItems
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     public static Dictionary<string, AttributeValue> Record(ImageRecord record)
     {
         var sort = DynamoDbKeys.Sort(record.CreatedAt, record.ImageId);
@@ -30,7 +28,7 @@ internal static class DynamoDbItems
             ["content_type"] = S(record.ContentType),
             ["size_bytes"] = N(record.SizeBytes),
             ["sha256"] = S(record.Sha256),
-            ["variants"] = S(JsonSerializer.Serialize(record.Variants, Json)),
+            ["variants"] = S(JsonSerializer.Serialize(record.Variants, AwsJsonContext.Default.IReadOnlyListStoredVariant)),
             ["state"] = S(StateName(record.State)),
             ["state_changed_at"] = N(record.StateChangedAt.ToUnixTimeMilliseconds()),
         };
@@ -70,7 +68,7 @@ internal static class DynamoDbItems
         item["content_type"].S,
         Long(item["size_bytes"]),
         item["sha256"].S,
-        JsonSerializer.Deserialize<List<StoredVariant>>(item["variants"].S, Json) ?? [])
+        JsonSerializer.Deserialize(item["variants"].S, AwsJsonContext.Default.ListStoredVariant) ?? [])
     {
         State = item.TryGetValue("state", out var state) ? Enum.Parse<ImageState>(state.S, ignoreCase: true) : ImageState.Committed,
         StateChangedAt = item.TryGetValue("state_changed_at", out var changed)

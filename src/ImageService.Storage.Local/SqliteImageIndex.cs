@@ -16,8 +16,6 @@ namespace ImageService.Storage.Local;
 /// </summary>
 public sealed class SqliteImageIndex : IImageIndex
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     private readonly SqliteDatabase database;
 
     public SqliteImageIndex(string databasePath)
@@ -58,14 +56,14 @@ public sealed class SqliteImageIndex : IImageIndex
         insert.Parameters.AddWithValue("$id", Id(record.ImageId));
         insert.Parameters.AddWithValue("$user", record.UserId);
         insert.Parameters.AddWithValue("$caption", record.Caption);
-        insert.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(record.Tags, Json));
+        insert.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(record.Tags, LocalJsonContext.Default.IReadOnlyListString));
         insert.Parameters.AddWithValue("$created", record.CreatedAt.ToUnixTimeMilliseconds());
         insert.Parameters.AddWithValue("$width", record.Width);
         insert.Parameters.AddWithValue("$height", record.Height);
         insert.Parameters.AddWithValue("$type", record.ContentType);
         insert.Parameters.AddWithValue("$size", record.SizeBytes);
         insert.Parameters.AddWithValue("$sha", record.Sha256);
-        insert.Parameters.AddWithValue("$variants", JsonSerializer.Serialize(record.Variants, Json));
+        insert.Parameters.AddWithValue("$variants", JsonSerializer.Serialize(record.Variants, LocalJsonContext.Default.IReadOnlyListStoredVariant));
         insert.Parameters.AddWithValue("$state", StateName(record.State));
         insert.Parameters.AddWithValue("$changed", record.StateChangedAt.ToUnixTimeMilliseconds());
         if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
@@ -207,14 +205,14 @@ public sealed class SqliteImageIndex : IImageIndex
         Guid.Parse(reader.GetString(0)),
         reader.GetString(1),
         reader.GetString(2),
-        JsonSerializer.Deserialize<List<string>>(reader.GetString(3), Json) ?? [],
+        JsonSerializer.Deserialize(reader.GetString(3), LocalJsonContext.Default.ListString) ?? [],
         DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
         reader.GetInt32(5),
         reader.GetInt32(6),
         reader.GetString(7),
         reader.GetInt64(8),
         reader.GetString(9),
-        JsonSerializer.Deserialize<List<StoredVariant>>(reader.GetString(10), Json) ?? [])
+        JsonSerializer.Deserialize(reader.GetString(10), LocalJsonContext.Default.ListStoredVariant) ?? [])
     {
         State = Enum.Parse<ImageState>(reader.GetString(11), ignoreCase: true),
         StateChangedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12)),

@@ -17,7 +17,7 @@ internal static class AuthSetup
     /// </summary>
     public static WebApplicationBuilder AddApiAuth(this WebApplicationBuilder builder)
     {
-        builder.BindValidated<AuthOptions>(AuthOptions.Section, o => o.Validate());
+        builder.AddValidated<AuthOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(AuthOptions.Section));
         builder.Services.AddAuthentication().AddJwtBearer();
         builder.Services.AddOptions<AuthenticationOptions>().Configure<AuthOptions>((authentication, auth) =>
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 
 namespace ImageService.Configuration;
@@ -6,12 +7,15 @@ namespace ImageService.Configuration;
 /// with a message that names the key.</summary>
 internal static class ValidatedOptions
 {
-    public static void BindValidated<T>(this WebApplicationBuilder builder, string section, Func<T, IEnumerable<string>> validate)
+    /// <summary>Registers the validator and the options value; the caller binds the returned builder with
+    /// <c>.Bind(section)</c>, where the type is concrete so the configuration binding generator (AOT) can bind it.</summary>
+    public static OptionsBuilder<T> AddValidated<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(
+        this WebApplicationBuilder builder, Func<T, IEnumerable<string>> validate)
         where T : class
     {
         builder.Services.AddSingleton<IValidateOptions<T>>(new Validator<T>(validate));
-        builder.Services.AddOptions<T>().Bind(builder.Configuration.GetSection(section)).ValidateOnStart();
         builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<T>>().Value);
+        return builder.Services.AddOptions<T>().ValidateOnStart();
     }
 
     private sealed class Validator<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ImageService.Configuration;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -18,11 +19,11 @@ internal static class HealthApi
     {
         context.Response.ContentType = "application/json";
         context.Response.Headers.CacheControl = "no-store";
-        var body = new
-        {
-            status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(entry => entry.Key, entry => entry.Value.Status.ToString()),
-        };
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, cancellationToken: context.RequestAborted);
+        var body = new HealthResponse(
+            report.Status.ToString(),
+            report.Entries.ToDictionary(entry => entry.Key, entry => entry.Value.Status.ToString()));
+        return JsonSerializer.SerializeAsync(context.Response.Body, body, ApiJsonContext.Default.HealthResponse, context.RequestAborted);
     }
 }
+
+internal sealed record HealthResponse(string Status, Dictionary<string, string> Checks);

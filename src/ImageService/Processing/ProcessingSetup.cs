@@ -11,12 +11,12 @@ internal static class ProcessingSetup
     /// <summary>Limits, the libvips pipeline, upload staging and the image workflows.</summary>
     public static WebApplicationBuilder AddImageProcessing(this WebApplicationBuilder builder)
     {
-        builder.BindValidated<UploadLimits>(UploadLimits.Section, o => o.Validate());
-        builder.BindValidated<ProcessingOptions>(ProcessingOptions.Section, o => o.Validate());
-        builder.BindValidated<DownloadOptions>(DownloadOptions.Section, o => o.Validate());
-        builder.BindValidated<UploadStagingOptions>(UploadStagingOptions.Section, o => o.Validate());
+        builder.AddValidated<UploadLimits>(o => o.Validate()).Bind(builder.Configuration.GetSection(UploadLimits.Section));
+        builder.AddValidated<ProcessingOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(ProcessingOptions.Section));
+        builder.AddValidated<DownloadOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(DownloadOptions.Section));
+        builder.AddValidated<UploadStagingOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(UploadStagingOptions.Section));
         builder.Services.AddSingleton<IImageProcessor, VipsImageProcessor>();
-        builder.BindValidated<IdempotencyOptions>(IdempotencyOptions.Section, o => o.Validate());
+        builder.AddValidated<IdempotencyOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(IdempotencyOptions.Section));
         builder.Services.AddSingleton<ImageCatalog>();
         builder.Services.AddSingleton<IdempotentUploads>();
         builder.Services.AddSingleton<Images.UploadFormReader>();

@@ -39,7 +39,7 @@ internal static class UploadRateLimits
     /// problem with Retry-After.</summary>
     public static WebApplicationBuilder AddUploadRateLimits(this WebApplicationBuilder builder)
     {
-        builder.BindValidated<UploadRateLimitOptions>(UploadRateLimitOptions.Section, o => o.Validate());
+        builder.AddValidated<UploadRateLimitOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(UploadRateLimitOptions.Section));
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

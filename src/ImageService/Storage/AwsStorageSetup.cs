@@ -16,8 +16,9 @@ internal static class AwsStorageSetup
     {
         // Checked only when chosen: a local run should not fail over an AWS setting it never uses.
         var configuration = builder.Configuration;
-        builder.BindValidated<AwsStorageOptions>(AwsStorageOptions.Section, o =>
-            configuration.GetSection(StorageOptions.Section).Get<StorageOptions>()?.IsAws == true ? o.Validate() : []);
+        builder.AddValidated<AwsStorageOptions>(o =>
+                configuration.GetSection(StorageOptions.Section).Get<StorageOptions>()?.IsAws == true ? o.Validate() : [])
+            .Bind(configuration.GetSection(AwsStorageOptions.Section));
         builder.Services.AddSingleton<IAmazonS3>(services =>
             CreateS3(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<AwsStorageOptions>()));
         builder.Services.AddSingleton<IAmazonDynamoDB>(services => CreateDynamoDb(services.GetRequiredService<IConfiguration>()));

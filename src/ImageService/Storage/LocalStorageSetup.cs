@@ -9,7 +9,7 @@ internal static class LocalStorageSetup
 {
     public static void AddLocalStorage(this WebApplicationBuilder builder)
     {
-        builder.BindValidated<LocalStorageOptions>(LocalStorageOptions.Section, o => o.Validate());
+        builder.AddValidated<LocalStorageOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(LocalStorageOptions.Section));
         var contentRoot = builder.Environment.ContentRootPath;
         builder.Services.AddSingleton(services =>
             new LocalStorageRoot(System.IO.Path.GetFullPath(services.GetRequiredService<LocalStorageOptions>().Root, contentRoot)));

@@ -12,7 +12,7 @@ internal static class StorageSetup
     /// </summary>
     public static WebApplicationBuilder AddImageStorage(this WebApplicationBuilder builder)
     {
-        builder.BindValidated<StorageOptions>(StorageOptions.Section, o => o.Validate());
+        builder.AddValidated<StorageOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(StorageOptions.Section));
         builder.AddLocalStorage();
         builder.AddAwsStorage();
 

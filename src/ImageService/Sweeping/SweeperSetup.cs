@@ -6,11 +6,9 @@ namespace ImageService.Sweeping;
 
 internal static class SweeperSetup
 {
-    private static readonly JsonSerializerOptions ReportJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     public static WebApplicationBuilder AddSweeper(this WebApplicationBuilder builder)
     {
-        builder.BindValidated<SweeperOptions>(SweeperOptions.Section, o => o.Validate());
+        builder.AddValidated<SweeperOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(SweeperOptions.Section));
         builder.Services.AddSingleton<ImageSweeper>();
         builder.Services.AddHostedService<SweeperService>();
         return builder;
@@ -20,7 +18,7 @@ internal static class SweeperSetup
     public static async Task<int> SweepOnceAsync(this WebApplication app)
     {
         var report = await app.Services.GetRequiredService<ImageSweeper>().SweepAsync(CancellationToken.None);
-        Console.WriteLine(JsonSerializer.Serialize(report, ReportJson));
+        Console.WriteLine(JsonSerializer.Serialize(report, ApiJsonContext.Default.SweepReport));
         return 0;
     }
 }

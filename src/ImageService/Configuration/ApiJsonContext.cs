@@ -1,0 +1,18 @@
+using System.Text.Json.Serialization;
+using ImageService.Core.Sweeping;
+using ImageService.Health;
+using ImageService.Images;
+using ImageService.Limits;
+
+namespace ImageService.Configuration;
+
+/// <summary>Source-generated JSON metadata for every type the API writes (Native AOT has no reflection-based serializer).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DictionaryKeyPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(ImageResponse))]
+[JsonSerializable(typeof(List<ImageSummaryResponse>))]
+[JsonSerializable(typeof(MessageResponse))]
+[JsonSerializable(typeof(LimitsResponse))]
+[JsonSerializable(typeof(UploadFormDescription))]
+[JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(SweepReport))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using ImageService.Testing;
+using ImageService.Testing.Aws;
+using Xunit.Abstractions;
+
+namespace ImageService.Api.Tests;
+
+/// <summary>
+/// The app as it ships: published for linux-x64 (framework-dependent, and Native AOT), then started as its own
+/// process. First the way the Lambda Web Adapter starts it — the template's handler, environment and readiness path —
+/// against the emulators; then on the embedded backend. Native AOT has no reflection-based JSON or configuration
+/// binding, so this is where a type missing from a source-generated context would show.
+/// </summary>
+[Collection(EmulatorGroup.Name)]
+public sealed class PublishedAppTests(AwsEmulators emulators, ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_published_app_serves_the_api_in_lambda_mode_and_on_the_embedded_backend(bool nativeAot)
+    {
+        var publishFolder = Directory.CreateTempSubdirectory("publish-").FullName;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            await RunAsync("dotnet", "publish", Path.Combine(RepositoryPaths.Root, "src", "ImageService"),
+                "-c", "Release", "-r", "linux-x64", "--self-contained", nativeAot ? "true" : "false", $"-p:PublishAot={nativeAot}", "-o", publishFolder);
+            output.WriteLine($"published (Native AOT: {nativeAot}) in {clock.Elapsed.TotalSeconds:F0} s");
+            await ServesTheApiInLambdaModeAsync(publishFolder);
+            await ServesTheApiOnTheEmbeddedBackendAsync(publishFolder);
+        }
+        finally
+        {
+            Directory.Delete(publishFolder, recursive: true);
+        }
+    }
+
+    private async Task ServesTheApiInLambdaModeAsync(string publishFolder)
+    {
+        var function = DeploymentTemplate.Resource("ImageFunction").GetProperty("Properties");
+        var variables = function.GetProperty("Environment").GetProperty("Variables");
+        var environment = variables.EnumerateObject().Where(v => v.Value.ValueKind == JsonValueKind.String)
+            .ToDictionary(v => v.Name, v => v.Value.GetString()!);
+
+        // What CloudFormation would fill in, and what the Lambda runtime provides.
+        environment["Storage__Aws__Bucket"] = await emulators.CreateBucketAsync();
+        environment["Storage__Aws__Table"] = await emulators.CreateTableAsync();
+        environment["Downloads__UrlExpirySeconds"] = DeploymentTemplate.ParameterDefault("UrlExpirySeconds");
+        environment["AWS_ENDPOINT_URL_S3"] = emulators.S3Endpoint;
+        environment["AWS_ENDPOINT_URL_DYNAMODB"] = emulators.DynamoDbEndpoint;
+        environment["AWS_ACCESS_KEY_ID"] = AwsEmulators.AccessKey;
+        environment["AWS_SECRET_ACCESS_KEY"] = AwsEmulators.AccessKey;
+        environment["AWS_REGION"] = "us-east-1";
+
+        var port = int.Parse(variables.GetProperty("AWS_LWA_PORT").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        await using var app = await StartAsync(publishFolder, function.GetProperty("Handler").GetString()!, environment, [], port,
+            variables.GetProperty("AWS_LWA_READINESS_CHECK_PATH").GetString()!);
+        var client = app.Client;
+
+        var uploaded = await client.UploadOkAsync(TestImages.Jpeg(1200, 900));
+        var id = uploaded.Str("image_id");
+        var listed = JsonDocument.Parse(await client.GetStringAsync("/images?tag=travel")).RootElement;
+        Assert.Equal(id, listed[0].Str("image_id"));
+        var view = await (await client.GetAsync($"/images/{id}")).JsonAsync();
+        var original = await client.GetByteArrayAsync(view.Str("url"));
+        Assert.Equal(uploaded.Str("sha256"), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(original)));
+
+        // The template's upload ceiling (Lambda's payload limit) is in force, with a clear 413.
+        // Expect: 100-continue lets the client hear the refusal before it sends the body, as curl does.
+        client.DefaultRequestHeaders.ExpectContinue = true;
+        using var tooBig = await client.UploadAsync(new byte[5 * 1024 * 1024]);
+        await tooBig.AssertProblemAsync(413, "larger than the 4,194,304 bytes");
+        client.DefaultRequestHeaders.ExpectContinue = false;
+
+        using var deleted = await client.DeleteAsync($"/images/{id}");
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        using var gone = await client.GetAsync($"/images/{id}");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    private async Task ServesTheApiOnTheEmbeddedBackendAsync(string publishFolder)
+    {
+        var data = Directory.CreateTempSubdirectory("published-data-").FullName;
+        try
+        {
+            var port = Loopback.FreePort();
+            await using var app = await StartAsync(publishFolder, "ImageService", new Dictionary<string, string>(),
+                [$"--urls=http://127.0.0.1:{port}", "--Storage:Provider=Local", $"--Storage:Local:Root={data}"], port, "/health/ready");
+            var client = app.Client;
+
+            var health = await (await client.GetAsync("/health/ready")).JsonAsync();
+            Assert.Equal("Healthy", health.Str("status"));
+            var limits = await (await client.GetAsync("/limits")).JsonAsync();
+            Assert.True(limits.GetProperty("max_upload_bytes").GetInt64() > 0);
+
+            var uploaded = await client.UploadOkAsync(TestImages.Jpeg(800, 600));
+            var id = uploaded.Str("image_id");
+            var listed = JsonDocument.Parse(await client.GetStringAsync("/images?tag=travel")).RootElement;
+            Assert.Equal(id, listed[0].Str("image_id"));
+            Assert.Contains("travel", listed[0].GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+            var view = await (await client.GetAsync($"/images/{id}")).JsonAsync();
+            var original = await client.GetByteArrayAsync(view.Str("url"));
+            Assert.Equal(uploaded.Str("sha256"), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(original)));
+
+            using var badMetadata = await client.UploadAsync(TestImages.Jpeg(64, 64), "{not json");
+            await badMetadata.AssertProblemAsync(400, "metadata");
+            using var notAnImage = await client.UploadAsync("just text"u8.ToArray());
+            await notAnImage.AssertProblemAsync(415, "Accepted formats");
+
+            using var deleted = await client.DeleteAsync($"/images/{id}");
+            Assert.Equal("Image deleted successfully", (await deleted.JsonAsync()).Str("message"));
+            Assert.Equal("[]", (await client.GetStringAsync("/images")).Trim());
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private async Task<RunningApp> StartAsync(string folder, string executable, Dictionary<string, string> environment, string[] arguments, int port, string readinessPath)
+    {
+        var start = new ProcessStartInfo(Path.Combine(folder, executable), arguments)
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var clock = Stopwatch.StartNew();
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, line) => { if (line.Data is not null) { output.WriteLine(line.Data); } };
+        process.ErrorDataReceived += (_, line) => { if (line.Data is not null) { output.WriteLine(line.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await Loopback.WaitUntilReadyAsync(client, readinessPath, process, TimeSpan.FromSeconds(30));
+        output.WriteLine($"{executable} ready after {clock.ElapsedMilliseconds} ms");
+        return new RunningApp(process, client);
+    }
+
+    private sealed record RunningApp(Process Process, HttpClient Client) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+                await Process.WaitForExitAsync();
+            }
+
+            Process.Dispose();
+        }
+    }
+
+    private static async Task RunAsync(string command, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(command, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', arguments)} failed:\n{await stdout}\n{await stderr}");
+    }
+}
