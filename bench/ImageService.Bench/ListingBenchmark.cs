@@ -19,7 +19,7 @@ public static class ListingBenchmark
 
     public static Task RunAsync(BenchOptions options, Report report)
     {
-        int[] sizes = options.Quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+        int[] sizes = options.Smoke ? [1_000, 2_000] : options.Quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
         var results = new Dictionary<(int Size, string Query), (double P50, double P99)>();
         foreach (var size in sizes)
         {
@@ -62,7 +62,7 @@ public static class ListingBenchmark
             `SqliteImageIndex.ListAsync` for a page of {PageSize} (+1 to detect a next page), in process, after warm-up;
             {Users} users, {TagCount} tags, two tags per image. A deep page starts at the 20,000th matching image (page
             1,000) or, where a filter matches fewer, at the deepest full page, and is reached by keyset position, exactly as a
-            client following `Link` headers would reach it. DynamoDB at scale (dynalite) is not measured yet.
+            client following `Link` headers would reach it.
 
             {table}
             {targets}

@@ -3,8 +3,26 @@ using ImageService.Bench;
 // bench/run.sh calls this with the photo folder, the peers folder and where to write the report.
 var options = BenchOptions.Parse(args);
 var report = new Report(options);
-await ProcessingBenchmark.RunAsync(options, report);
-await ListingBenchmark.RunAsync(options, report);
-await StartupBenchmark.RunAsync(options, report);
+if (options.Runs("processing"))
+{
+    await ProcessingBenchmark.RunAsync(options, report);
+}
+
+if (options.Runs("ingest"))
+{
+    await IngestBenchmark.RunAsync(options, report);
+}
+
+if (options.Runs("listing"))
+{
+    await ListingBenchmark.RunAsync(options, report);
+    await DynamoListingBenchmark.RunAsync(options, report);
+}
+
+if (options.Runs("startup"))
+{
+    await StartupBenchmark.RunAsync(options, report);
+}
+
 await report.WriteAsync();
 return 0;

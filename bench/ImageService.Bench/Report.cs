@@ -21,7 +21,7 @@ public sealed class Report(BenchOptions options)
         text.AppendLine();
         text.AppendLine("Written by `bench/run.sh` — do not edit by hand; run it again.");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(options.Quick ? " (quick run: fewer images and repeats)" : "")}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- Date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{(options.Smoke ? " (smoke run: generated images, tiny indexes; the figures mean nothing)" : options.Quick ? " (quick run: fewer images and repeats)" : "")}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- Machine: {cpu}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- .NET {Environment.Version}, libvips {NetVips.NetVips.Version(0)}.{NetVips.NetVips.Version(1)}.{NetVips.NetVips.Version(2)} (NetVips.Native)");
         text.AppendLine("- Command: `bash bench/run.sh`");

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace ImageService.Bench;
+
+/// <summary>
+/// The published service running as its own process, as it runs in production, so the benchmarks can read its
+/// CPU time and memory from /proc without counting the load generator's.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private static readonly double TicksPerSecond = ClockTicks();
+    private readonly Process process;
+
+    private ServiceProcess(Process process, Uri address, TimeSpan startToReady)
+    {
+        this.process = process;
+        Address = address;
+        StartToReady = startToReady;
+    }
+
+    public Uri Address { get; }
+
+    /// <summary>From process start to the first 200 of GET /health/ready.</summary>
+    public TimeSpan StartToReady { get; }
+
+    /// <summary>
+    /// Publishes the service as it ships, once per bench run, and returns the folder: for linux-x64,
+    /// framework-dependent with ReadyToRun code (the Lambda package, <c>scripts/deploy.sh</c>), or Native AOT.
+    /// </summary>
+    public static async Task<string> PublishAsync(BenchOptions options, bool nativeAot = false)
+    {
+        var folder = Path.Combine(options.Work, nativeAot ? "publish-aot" : "publish");
+        if (File.Exists(Path.Combine(folder, ".published")))
+        {
+            return folder;
+        }
+
+        Console.WriteLine($"publishing the service{(nativeAot ? " with Native AOT (a few minutes)" : "")}");
+        await RunAsync("dotnet", ["publish", Path.Combine(options.Repository, "src", "ImageService"), "-c", "Release", "-r", "linux-x64",
+            "--self-contained", nativeAot ? "true" : "false", $"-p:PublishAot={nativeAot}", "-o", folder]);
+        await File.WriteAllTextAsync(Path.Combine(folder, ".published"), DateTime.UtcNow.ToString("O"));
+        return folder;
+    }
+
+    /// <summary>Starts <paramref name="executable"/> in <paramref name="folder"/> on a free port with a fresh data folder and waits until it is ready.</summary>
+    public static async Task<ServiceProcess> StartAsync(string folder, string data, string executable = "ImageService", params string[] settings)
+    {
+        if (Directory.Exists(data))
+        {
+            Directory.Delete(data, recursive: true);
+        }
+
+        var port = FreePort();
+        var clock = Stopwatch.StartNew();
+        var process = Process.Start(new ProcessStartInfo(Path.Combine(folder, executable),
+            [$"--urls=http://127.0.0.1:{port}", $"--Storage:Local:Root={data}", "--Logging:LogLevel:Default=Warning", .. settings])
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+        })!;
+        _ = process.StandardOutput.ReadToEndAsync();
+        var address = new Uri($"http://127.0.0.1:{port}/");
+        using var client = new HttpClient();
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"the service exited with code {process.ExitCode} before it was ready");
+            }
+
+            try
+            {
+                using var response = await client.GetAsync(new Uri(address, "health/ready"));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return new ServiceProcess(process, address, clock.Elapsed);
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(5);
+        }
+    }
+
+    /// <summary>User + system CPU seconds the service has used so far (all its threads).</summary>
+    public double CpuSeconds()
+    {
+        // /proc/PID/stat: the command name is in parentheses and may hold spaces; utime and stime are fields 14 and 15.
+        var stat = File.ReadAllText($"/proc/{process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+    }
+
+    /// <summary>Resident memory now (VmRSS) or at its highest so far (VmHWM), in MiB.</summary>
+    public double MemoryMiB(string field = "VmRSS")
+    {
+        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+        process.Dispose();
+    }
+
+    public static async Task<string> RunAsync(string command, string[] arguments)
+    {
+        using var run = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = run.StandardOutput.ReadToEndAsync();
+        var errors = run.StandardError.ReadToEndAsync();
+        await run.WaitForExitAsync();
+        if (run.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{command} {string.Join(' ', arguments)} failed:\n{await output}\n{await errors}");
+        }
+
+        return await output;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static double ClockTicks()
+    {
+        using var getconf = Process.Start(new ProcessStartInfo("getconf", ["CLK_TCK"]) { RedirectStandardOutput = true })!;
+        var value = getconf.StandardOutput.ReadToEnd().Trim();
+        getconf.WaitForExit();
+        return double.TryParse(value, CultureInfo.InvariantCulture, out var ticks) ? ticks : 100;
+    }
+}

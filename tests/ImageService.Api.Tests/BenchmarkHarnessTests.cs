@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using ImageService.Testing;
+using Xunit.Abstractions;
+
+namespace ImageService.Api.Tests;
+
+/// <summary>
+/// Keeps bench/ImageService.Bench from rotting: its smoke mode (generated images, tiny indexes) runs the ingest,
+/// memory, listing (SQLite and dynalite) and start-up sections end to end and must write a report with a figure in
+/// every table. The processing section needs the peers (sharp, vipsthumbnail) that only bench/run.sh installs.
+/// In the emulator collection so its Release build never overlaps the published-app test's.
+/// </summary>
+[Collection(EmulatorGroup.Name)]
+public sealed partial class BenchmarkHarnessTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task The_benchmark_harness_writes_every_section_with_figures()
+    {
+        var work = Directory.CreateTempSubdirectory("bench-smoke-").FullName;
+        try
+        {
+            var report = Path.Combine(work, "BENCHMARKS.md");
+            var photos = Directory.CreateDirectory(Path.Combine(work, "photos")).FullName;
+            var bench = Path.Combine(RepositoryPaths.Root, "bench");
+            var start = new ProcessStartInfo("dotnet", ["run", "-c", "Release", "--project", Path.Combine(bench, "ImageService.Bench"), "--",
+                "--smoke", "--only", "ingest,listing,startup", "--photos", photos, "--peers", Path.Combine(bench, "peers"),
+                "--work", Path.Combine(work, "work"), "--report", report, "--repo", RepositoryPaths.Root])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            output.WriteLine(await stdout);
+            Assert.True(process.ExitCode == 0, $"the harness failed:\n{await stdout}\n{await stderr}");
+
+            var text = await File.ReadAllTextAsync(report);
+            foreach (var heading in new[] { "## 2. End-to-end ingest", "## 3. Memory under concurrent uploads", "## 4. Listing at scale (SQLite)", "### DynamoDB backend on dynalite", "## 5. Start-up" })
+            {
+                Assert.Contains(heading, text, StringComparison.Ordinal);
+            }
+
+            // Every target row carries a measured ratio or time, never a placeholder.
+            var targets = TargetRow().Matches(text);
+            Assert.True(targets.Count >= 8, $"expected the target rows of every section, found {targets.Count}:\n{text}");
+            Assert.All(targets, row => Assert.Matches(@"\d+(\.\d+)? (×|ms|MB)", row.Value));
+            Assert.Matches(@"\| 2 \| \d+ \| \d+\.\d\d \| \d+ ms \| \d+ ms \| \d+\.\d{3} s \|", text);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [GeneratedRegex(@"^\| (ingest|peak|p99|normal publish)[^\n]*$", RegexOptions.Multiline)]
+    private static partial Regex TargetRow();
+}
