@@ -19,6 +19,7 @@ internal static class AuthSetup
     {
         builder.AddValidated<AuthOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(AuthOptions.Section));
         builder.Services.AddAuthentication().AddJwtBearer();
+        SkipDataProtectionKeyRing(builder.Services);
         builder.Services.AddOptions<AuthenticationOptions>().Configure<AuthOptions>((authentication, auth) =>
         {
             if (auth.Mode == AuthMode.Jwt)
@@ -38,6 +39,21 @@ internal static class AuthSetup
             context.Resource is HttpContext http
             && (http.RequestServices.GetRequiredService<AuthOptions>().Mode == AuthMode.None || http.User.Identity?.IsAuthenticated == true)));
         return builder;
+    }
+
+    /// <summary>
+    /// AddAuthentication also registers ASP.NET Data Protection, whose hosted service reads (or creates) a key ring
+    /// under the home folder at every start: file reads, XML parsing and crypto set-up on the cold-start path.
+    /// Bearer tokens never use it, so the eager load goes; Data Protection itself stays registered and would load
+    /// its keys on first use.
+    /// </summary>
+    private static void SkipDataProtectionKeyRing(IServiceCollection services)
+    {
+        var loader = services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "DataProtectionHostedService");
+        if (loader is not null)
+        {
+            services.Remove(loader);
+        }
     }
 
     private static void Configure(JwtBearerOptions jwt, JwtSettings settings)
