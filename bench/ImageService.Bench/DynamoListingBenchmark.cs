@@ -16,9 +16,7 @@ namespace ImageService.Bench;
 /// </summary>
 public static class DynamoListingBenchmark
 {
-    private const int Users = 50;
-    private const int TagCount = 20;
-    private const int PageSize = 20;
+    private const int PageSize = ListingWorkload.PageSize;
     private const int Samples = 100;
 
     public static async Task RunAsync(BenchOptions options, Report report)
@@ -38,7 +36,7 @@ public static class DynamoListingBenchmark
                 seeding[size] = clock.Elapsed.TotalSeconds;
                 Console.WriteLine($"dynalite: seeded {size:N0} images in {seeding[size]:F0} s");
                 var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
-                foreach (var (name, user, tag) in new[] { ("by user", "u7", (string?)null), ("by tag", null, "tag3"), ("by user and tag", "u7", "tag3") })
+                foreach (var (name, user, tag) in ListingWorkload.Queries)
                 {
                     results[(size, $"{name}, first page")] = await MeasureAsync(index, new IndexQuery(user, tag, PageSize + 1));
                     var deep = DeepPosition(records, user, tag);
@@ -79,20 +77,8 @@ public static class DynamoListingBenchmark
 
     private static async Task<List<ImageRecord>> SeedAsync(AwsEmulators emulators, string table, int size)
     {
-        var random = new Random(42);
-        var start = DateTimeOffset.UtcNow.AddYears(-1);
-        var records = new List<ImageRecord>(size);
-        var items = new List<Dictionary<string, AttributeValue>>();
-        for (var i = 0; i < size; i++)
-        {
-            string[] tags = [.. new[] { $"tag{random.Next(TagCount)}", $"tag{random.Next(TagCount)}" }.Distinct()];
-            var record = new ImageRecord(Guid.NewGuid(), $"u{random.Next(Users)}", "seeded", tags, start.AddMilliseconds((i * 20L) + random.Next(20)),
-                1080, 1080, "image/jpeg", 100_000, "x", []);
-            records.Add(record);
-            items.Add(DynamoDbItems.Record(record));
-            items.AddRange(tags.Select(tag => DynamoDbItems.TagEdge(record, tag)));
-        }
-
+        var records = ListingWorkload.Records(size).ToList();
+        var items = records.SelectMany(record => record.Tags.Select(tag => DynamoDbItems.TagEdge(record, tag)).Prepend(DynamoDbItems.Record(record))).ToList();
         await Parallel.ForEachAsync(items.Chunk(25), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (batch, cancellation) =>
         {
             var pending = new Dictionary<string, List<WriteRequest>>
@@ -112,7 +98,7 @@ public static class DynamoListingBenchmark
     {
         var matching = records.Where(r => (user is null || r.UserId == user) && (tag is null || r.Tags.Contains(tag)))
             .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.ImageId).ToList();
-        var offset = Math.Max(0, Math.Min(20_000, matching.Count - (PageSize + 1)));
+        var offset = ListingWorkload.DeepOffset(matching.Count);
         // A filter with no second page (tiny smoke indexes) is measured on its first page.
         return offset == 0 ? null : new ListPosition(matching[offset].CreatedAt, matching[offset].ImageId);
     }

@@ -13,10 +13,6 @@ namespace ImageService.Bench;
 /// </summary>
 public static class ListingBenchmark
 {
-    private const int Users = 50;
-    private const int TagCount = 20;
-    private const int PageSize = 20;
-
     public static Task RunAsync(BenchOptions options, Report report)
     {
         int[] sizes = options.Smoke ? [1_000, 2_000] : options.Quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
@@ -30,11 +26,11 @@ public static class ListingBenchmark
             }
 
             var index = new SqliteImageIndex(database);
-            foreach (var (name, user, tag) in new[] { ("by user", "u7", (string?)null), ("by tag", null, "tag3"), ("by user and tag", "u7", "tag3") })
+            foreach (var (name, user, tag) in ListingWorkload.Queries)
             {
-                results[(size, $"{name}, first page")] = Measure(index, new IndexQuery(user, tag, PageSize + 1));
+                results[(size, $"{name}, first page")] = Measure(index, new IndexQuery(user, tag, ListingWorkload.PageSize + 1));
                 var deep = DeepPosition(database, user, tag);
-                results[(size, $"{name}, deep page")] = Measure(index, new IndexQuery(user, tag, PageSize + 1, deep.Position));
+                results[(size, $"{name}, deep page")] = Measure(index, new IndexQuery(user, tag, ListingWorkload.PageSize + 1, deep.Position));
                 Console.WriteLine($"listing {size}: {name} deep page at item {deep.Offset:N0}");
             }
         }
@@ -59,8 +55,8 @@ public static class ListingBenchmark
         report.Add($"""
             ## 4. Listing at scale (SQLite)
 
-            `SqliteImageIndex.ListAsync` for a page of {PageSize} (+1 to detect a next page), in process, after warm-up;
-            {Users} users, {TagCount} tags, two tags per image. A deep page starts at the 20,000th matching image (page
+            `SqliteImageIndex.ListAsync` for a page of {ListingWorkload.PageSize} (+1 to detect a next page), in process, after warm-up;
+            {ListingWorkload.Users} users, {ListingWorkload.TagCount} tags, two tags per image. A deep page starts at the 20,000th matching image (page
             1,000) or, where a filter matches fewer, at the deepest full page, and is reached by keyset position, exactly as a
             client following `Link` headers would reach it.
 
@@ -99,8 +95,7 @@ public static class ListingBenchmark
         count.CommandText = $"SELECT count(*) FROM {from} WHERE {where}";
         Bind(count, user, tag);
         var total = (long)count.ExecuteScalar()!;
-        // Page 1,000 where the filter reaches that far; otherwise the deepest page that is still full.
-        var offset = (int)Math.Max(0, Math.Min(20_000, total - (PageSize + 1)));
+        var offset = ListingWorkload.DeepOffset(total);
         using var position = connection.CreateCommand();
         position.CommandText = $"SELECT i.created_at, i.image_id FROM {from} WHERE {where} ORDER BY i.created_at DESC, i.image_id DESC LIMIT 1 OFFSET {offset}";
         Bind(position, user, tag);
@@ -131,8 +126,6 @@ public static class ListingBenchmark
         using var edge = connection.CreateCommand();
         edge.Transaction = transaction;
         edge.CommandText = "INSERT INTO image_tags (tag, user_id, created_at, image_id) VALUES ($tag, $user, $created, $id)";
-        var random = new Random(42);
-        var start = DateTimeOffset.UtcNow.AddYears(-1).ToUnixTimeMilliseconds();
         foreach (var parameter in new[] { "$id", "$user", "$tags", "$created" })
         {
             image.Parameters.Add(new SqliteParameter(parameter, null));
@@ -143,22 +136,19 @@ public static class ListingBenchmark
             edge.Parameters.Add(new SqliteParameter(parameter, null));
         }
 
-        for (var i = 0; i < size; i++)
+        foreach (var record in ListingWorkload.Records(size))
         {
-            var id = Guid.NewGuid().ToString("D");
-            var user = $"u{random.Next(Users)}";
-            var created = start + (i * 20L) + random.Next(20);
-            string[] tags = [$"tag{random.Next(TagCount)}", $"tag{random.Next(TagCount)}"];
-            tags = [.. tags.Distinct()];
+            var id = record.ImageId.ToString("D");
+            var created = record.CreatedAt.ToUnixTimeMilliseconds();
             image.Parameters["$id"].Value = id;
-            image.Parameters["$user"].Value = user;
-            image.Parameters["$tags"].Value = $"[\"{string.Join("\",\"", tags)}\"]";
+            image.Parameters["$user"].Value = record.UserId;
+            image.Parameters["$tags"].Value = $"[\"{string.Join("\",\"", record.Tags)}\"]";
             image.Parameters["$created"].Value = created;
             image.ExecuteNonQuery();
-            foreach (var tag in tags)
+            foreach (var tag in record.Tags)
             {
                 edge.Parameters["$tag"].Value = tag;
-                edge.Parameters["$user"].Value = user;
+                edge.Parameters["$user"].Value = record.UserId;
                 edge.Parameters["$created"].Value = created;
                 edge.Parameters["$id"].Value = id;
                 edge.ExecuteNonQuery();

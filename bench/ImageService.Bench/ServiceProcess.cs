@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 
 namespace ImageService.Bench;
 
@@ -53,7 +52,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             Directory.Delete(data, recursive: true);
         }
 
-        var port = FreePort();
+        var port = ImageService.Testing.Loopback.FreePort();
         var clock = Stopwatch.StartNew();
         var process = Process.Start(new ProcessStartInfo(Path.Combine(folder, executable),
             [$"--urls=http://127.0.0.1:{port}", $"--Storage:Local:Root={data}", "--Logging:LogLevel:Default=Warning", .. settings])
@@ -122,13 +121,6 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         return await output;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static double ClockTicks()
