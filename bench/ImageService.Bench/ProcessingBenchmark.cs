@@ -21,12 +21,13 @@ public static class ProcessingBenchmark
         Console.WriteLine($"processing: {images.Count} images, {options.Repeats} repeats");
         var processor = new VipsImageProcessor(new UploadLimits { MaxPixels = 1_000_000_000 }, new ProcessingOptions { MaxConcurrentImages = 1, VipsConcurrency = 1 });
 
+        var variants = Directory.CreateDirectory(Path.Combine(options.Work, "variants")).FullName;
         var ours = new List<double>();
         var floor = new List<double>();
         var cli = new List<double>();
         foreach (var image in images)
         {
-            ours.Add(Stats.Median(await RepeatAsync(options.Repeats, () => processor.ProcessAsync(image, default))));
+            ours.Add(Stats.Median(await RepeatAsync(options.Repeats, () => processor.ProcessAsync(image, variants, default))));
             floor.Add(Stats.Median(await RepeatAsync(options.Repeats, () => Task.FromResult(Floor(image)))));
             cli.Add(Stats.Median(Enumerable.Range(0, options.Repeats).Select(_ => VipsThumbnailCli(image, options.Work))));
         }
@@ -86,8 +87,9 @@ public static class ProcessingBenchmark
         {
             GC.Collect();
             var before = Process.GetCurrentProcess().TotalProcessorTime;
-            await work();
+            var result = await work();
             seconds.Add((Process.GetCurrentProcess().TotalProcessorTime - before).TotalSeconds);
+            (result as IDisposable)?.Dispose();
         }
 
         return seconds;

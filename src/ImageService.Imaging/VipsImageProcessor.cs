@@ -35,7 +35,7 @@ public sealed class VipsImageProcessor : IImageProcessor, IDisposable
 
     public IReadOnlyList<string> AcceptedContentTypes { get; } = [.. ContentTypes.Values];
 
-    public async Task<ProcessedImage> ProcessAsync(string sourcePath, CancellationToken cancellationToken)
+    public async Task<ProcessedImage> ProcessAsync(string sourcePath, string outputFolder, CancellationToken cancellationToken)
     {
         var format = FormatSniffer.Detect(sourcePath);
         EnsureAccepted(format);
@@ -43,7 +43,16 @@ public sealed class VipsImageProcessor : IImageProcessor, IDisposable
         await gate.WaitAsync(cancellationToken);
         try
         {
-            return await Task.Run(() => Process(sourcePath, format), cancellationToken);
+            var outputs = new VariantFiles(outputFolder);
+            try
+            {
+                return await Task.Run(() => Process(sourcePath, format, outputs), cancellationToken);
+            }
+            catch
+            {
+                outputs.DeleteAll();
+                throw;
+            }
         }
         finally
         {
@@ -54,7 +63,7 @@ public sealed class VipsImageProcessor : IImageProcessor, IDisposable
 
     public void Dispose() => gate.Dispose();
 
-    private ProcessedImage Process(string path, ImageFormat format)
+    private ProcessedImage Process(string path, ImageFormat format, VariantFiles outputs)
     {
         try
         {
@@ -75,14 +84,14 @@ public sealed class VipsImageProcessor : IImageProcessor, IDisposable
                 using var thumbnail = working.ThumbnailImage(side, height: side, crop: Enums.Interesting.Centre);
                 using var display = working.ThumbnailImage(VariantSpecs.Display.MaxWidth, height: VariantSpecs.Display.MaxHeight,
                     size: Enums.Size.Down);
-                variants.Add(EncodeWebp(thumbnail, VariantSpecs.Thumbnail));
-                variants.Add(EncodeWebp(display, VariantSpecs.Display));
+                variants.Add(EncodeWebp(thumbnail, VariantSpecs.Thumbnail, outputs));
+                variants.Add(EncodeWebp(display, VariantSpecs.Display, outputs));
             }
 
             using var source = Load(path, format, access);
             using var oriented = source.Autorot();
             using var srgb = ToSrgb(oriented);
-            var original = EncodeOriginal(srgb, format);
+            var original = EncodeOriginal(srgb, format, outputs);
             variants.Add(original);
             return new ProcessedImage(format.ToString().ToUpperInvariant(), original.Width, original.Height, variants);
         }
@@ -193,22 +202,54 @@ public sealed class VipsImageProcessor : IImageProcessor, IDisposable
             : image.Colourspace(Enums.Interpretation.Srgb);
     }
 
-    private static EncodedVariant EncodeOriginal(Image image, ImageFormat source)
+    private static EncodedVariant EncodeOriginal(Image image, ImageFormat source, VariantFiles outputs)
     {
         var lossless = source is ImageFormat.Png or ImageFormat.Gif || image.HasAlpha();
-        // Optimised Huffman tables would make libjpeg hold every coefficient of the image (about 130 MB at 43 MP).
-        var bytes = lossless
-            ? image.PngsaveBuffer(compression: 6, keep: Enums.ForeignKeep.None)
-            : image.JpegsaveBuffer(q: VariantSpecs.Original.Quality, optimizeCoding: false, subsampleMode: Enums.ForeignSubsample.On,
+        var path = outputs.Reserve(VariantSpecs.Original.Name, lossless ? "png" : "jpg");
+        if (lossless)
+        {
+            image.Pngsave(path, compression: 6, keep: Enums.ForeignKeep.None);
+        }
+        else
+        {
+            // Optimised Huffman tables would make libjpeg hold every coefficient of the image (about 130 MB at 43 MP).
+            image.Jpegsave(path, q: VariantSpecs.Original.Quality, optimizeCoding: false, subsampleMode: Enums.ForeignSubsample.On,
                 keep: Enums.ForeignKeep.None);
-        return new EncodedVariant(VariantSpecs.Original.Name, lossless ? "image/png" : "image/jpeg", lossless ? "png" : "jpg",
-            image.Width, image.Height, bytes);
+        }
+
+        return Described(VariantSpecs.Original.Name, lossless ? "image/png" : "image/jpeg", image, path);
     }
 
-    private static EncodedVariant EncodeWebp(Image image, VariantSpec spec)
+    private static EncodedVariant EncodeWebp(Image image, VariantSpec spec, VariantFiles outputs)
     {
-        var bytes = image.WebpsaveBuffer(q: spec.Quality, keep: Enums.ForeignKeep.None);
-        return new EncodedVariant(spec.Name, "image/webp", "webp", image.Width, image.Height, bytes);
+        var path = outputs.Reserve(spec.Name, "webp");
+        image.Webpsave(path, q: spec.Quality, keep: Enums.ForeignKeep.None);
+        return Described(spec.Name, "image/webp", image, path);
+    }
+
+    private static EncodedVariant Described(string name, string contentType, Image image, string path) =>
+        new(name, contentType, Path.GetExtension(path)[1..], image.Width, image.Height, path, new FileInfo(path).Length);
+
+    /// <summary>The files one call writes: uniquely named, so calls can share a folder and a source; all deleted on failure.</summary>
+    private sealed class VariantFiles(string folder)
+    {
+        private readonly string prefix = Path.Combine(folder, Guid.NewGuid().ToString("N"));
+        private readonly List<string> paths = new(3);
+
+        public string Reserve(string variant, string extension)
+        {
+            var path = $"{prefix}.{variant}.{extension}";
+            paths.Add(path);
+            return path;
+        }
+
+        public void DeleteAll()
+        {
+            foreach (var path in paths)
+            {
+                File.Delete(path);
+            }
+        }
     }
 
     private static string Describe(ImageFormat format) => format switch

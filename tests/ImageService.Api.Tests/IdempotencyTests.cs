@@ -123,11 +123,11 @@ public abstract class IdempotencyTests(Backend backend)
 
         public static bool Waiting(SemaphoreSlim gate) => Waiters.TryGetValue(gate, out _);
 
-        public async Task<ProcessedImage> ProcessAsync(string sourcePath, CancellationToken cancellationToken)
+        public async Task<ProcessedImage> ProcessAsync(string sourcePath, string outputFolder, CancellationToken cancellationToken)
         {
             Waiters.AddOrUpdate(gate, new object());
             await gate.WaitAsync(cancellationToken);
-            return await inner.ProcessAsync(sourcePath, cancellationToken);
+            return await inner.ProcessAsync(sourcePath, outputFolder, cancellationToken);
         }
     }
 }

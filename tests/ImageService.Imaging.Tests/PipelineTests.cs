@@ -23,7 +23,7 @@ public sealed class PipelineTests : IDisposable
         Assert.Equal((100, 200), (result.Width, result.Height));
         foreach (var variant in result.Variants)
         {
-            var bytes = variant.Bytes.ToArray();
+            var bytes = variant.ReadBytes();
             Assert.Empty(ImageInspection.MetadataFields(bytes));
             Assert.False(ImageInspection.ContainsText(bytes, "Exif"), $"{variant.Name} still has an EXIF block");
             Assert.False(ImageInspection.ContainsText(bytes, TestImages.XmpPlace), $"{variant.Name} still has the XMP place name");
@@ -32,9 +32,9 @@ public sealed class PipelineTests : IDisposable
         // Rotated 90° clockwise: the red left half is now on top, the blue right half at the bottom.
         var original = Variant(result, "original");
         Assert.Equal((100, 200), (original.Width, original.Height));
-        AssertColour([255, 0, 0], ImageInspection.ColourAt(original.Bytes.ToArray(), 50, 40));
-        AssertColour([0, 0, 255], ImageInspection.ColourAt(original.Bytes.ToArray(), 50, 160));
-        var display = Variant(result, "display").Bytes.ToArray();
+        AssertColour([255, 0, 0], ImageInspection.ColourAt(original.ReadBytes(), 50, 40));
+        AssertColour([0, 0, 255], ImageInspection.ColourAt(original.ReadBytes(), 50, 160));
+        var display = Variant(result, "display").ReadBytes();
         Assert.Equal(100, ImageInspection.Describe(display).Width);
         AssertColour([255, 0, 0], ImageInspection.ColourAt(display, 50, 40));
     }
@@ -44,9 +44,9 @@ public sealed class PipelineTests : IDisposable
     {
         var result = await ProcessAsync(TestImages.Jpeg(4000, 3000));
 
-        var thumbnail = ImageInspection.Describe(Variant(result, "thumbnail").Bytes.ToArray());
-        var display = ImageInspection.Describe(Variant(result, "display").Bytes.ToArray());
-        var original = ImageInspection.Describe(Variant(result, "original").Bytes.ToArray());
+        var thumbnail = ImageInspection.Describe(Variant(result, "thumbnail").ReadBytes());
+        var display = ImageInspection.Describe(Variant(result, "display").ReadBytes());
+        var original = ImageInspection.Describe(Variant(result, "original").ReadBytes());
         Assert.Equal((320, 320, "webpload_buffer"), (thumbnail.Width, thumbnail.Height, thumbnail.Loader));
         Assert.Equal((1080, 810, "webpload_buffer"), (display.Width, display.Height, display.Loader));
         Assert.Equal((4000, 3000, "jpegload_buffer"), (original.Width, original.Height, original.Loader));
@@ -73,7 +73,7 @@ public sealed class PipelineTests : IDisposable
     {
         var result = await ProcessAsync(TestImages.Jpeg(width, height));
 
-        var thumbnail = ImageInspection.Describe(Variant(result, "thumbnail").Bytes.ToArray());
+        var thumbnail = ImageInspection.Describe(Variant(result, "thumbnail").ReadBytes());
         Assert.Equal((320, 320), (thumbnail.Width, thumbnail.Height));
         var display = Variant(result, "display");
         Assert.True(display.Width <= 1080 && display.Height <= 1350, $"display {display.Width}x{display.Height}");
@@ -87,11 +87,11 @@ public sealed class PipelineTests : IDisposable
 
         var original = Variant(result, "original");
         Assert.Equal("image/png", original.ContentType);
-        var described = ImageInspection.Describe(original.Bytes.ToArray());
+        var described = ImageInspection.Describe(original.ReadBytes());
         Assert.Equal(4, described.Bands);
-        Assert.Equal(255, ImageInspection.AlphaAt(original.Bytes.ToArray(), 10, 100));
-        Assert.Equal(0, ImageInspection.AlphaAt(original.Bytes.ToArray(), 290, 100));
-        Assert.Equal(4, ImageInspection.Describe(Variant(result, "display").Bytes.ToArray()).Bands);
+        Assert.Equal(255, ImageInspection.AlphaAt(original.ReadBytes(), 10, 100));
+        Assert.Equal(0, ImageInspection.AlphaAt(original.ReadBytes(), 290, 100));
+        Assert.Equal(4, ImageInspection.Describe(Variant(result, "display").ReadBytes()).Bands);
     }
 
     [Theory]
@@ -111,16 +111,35 @@ public sealed class PipelineTests : IDisposable
 
         Assert.Equal(expectedFormat, result.SourceFormat);
         Assert.Equal(3, result.Variants.Count);
-        Assert.All(result.Variants, v => Assert.True(v.Bytes.Length > 0));
+        Assert.All(result.Variants, v => Assert.True(v.Length > 0 && new FileInfo(v.FilePath).Length == v.Length));
     }
 
     [Fact]
-    public async Task A_truncated_jpeg_is_unprocessable()
+    public async Task A_truncated_jpeg_is_unprocessable_and_leaves_no_variant_files()
     {
         var error = await Assert.ThrowsAsync<ImageServiceException>(() => ProcessAsync(TestImages.Truncated(TestImages.NoisyJpeg())));
 
         Assert.Equal(ImageErrorKind.Unprocessable, error.Kind);
         Assert.Contains("corrupt or truncated", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["upload.bin"], FilesLeft());
+    }
+
+    [Fact]
+    public async Task Variants_are_separate_files_in_the_output_folder_until_the_result_is_disposed()
+    {
+        var bytes = TestImages.Jpeg(1600, 1200);
+        var first = await ProcessAsync(bytes);
+        var second = await ProcessAsync(bytes);
+
+        // Two results from one image do not share files, and each file holds what the variant says.
+        Assert.Equal(6, first.Variants.Concat(second.Variants).Select(v => v.FilePath).Distinct().Count());
+        Assert.All(first.Variants, v => Assert.Equal(folder, Path.GetDirectoryName(v.FilePath)));
+        Assert.All(first.Variants, v => Assert.Equal(new FileInfo(v.FilePath).Length, v.Length));
+        Assert.All(first.Variants, v => Assert.EndsWith("." + v.Extension, v.FilePath, StringComparison.Ordinal));
+
+        first.Dispose();
+        second.Dispose();
+        Assert.Equal(["upload.bin", "upload.bin"], FilesLeft());
     }
 
     [Fact]
@@ -177,8 +196,12 @@ public sealed class PipelineTests : IDisposable
     {
         var path = Path.Combine(folder, $"{Guid.NewGuid():N}-{name}");
         await File.WriteAllBytesAsync(path, bytes);
-        return await processor.ProcessAsync(path, default);
+        return await processor.ProcessAsync(path, folder, default);
     }
+
+    // Uploads are written as {guid}-{name}; everything else in the folder came from the processor.
+    private string[] FilesLeft() =>
+        [.. Directory.EnumerateFiles(folder).Select(f => Path.GetFileName(f) is var n && n.Length > 33 && n[32] == '-' ? n[33..] : n).Order()];
 
     private static EncodedVariant Variant(ProcessedImage image, string name) => image.Variants.Single(v => v.Name == name);
 

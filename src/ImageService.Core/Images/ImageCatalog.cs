@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using ImageService.Core.Listing;
 using ImageService.Core.Metadata;
@@ -40,8 +39,9 @@ public sealed class ImageCatalog(
                 $"'metadata.user_id' is '{metadata.UserId}', but you are signed in as '{caller.UserId}'. You can only post as yourself; leave user_id out to use your own.");
         }
 
-        var processed = await processor.ProcessAsync(sourcePath, cancellationToken);
-        var record = NewRecord(Guid.CreateVersion7(), metadata, processed);
+        // The variants are written beside the staged upload, in the folder the caller already cleans.
+        using var processed = await processor.ProcessAsync(sourcePath, Path.GetDirectoryName(Path.GetFullPath(sourcePath))!, cancellationToken);
+        var record = NewRecord(Guid.CreateVersion7(), metadata, processed, await HashOriginalAsync(processed, cancellationToken));
         if (!await index.TryAddAsync(record, cancellationToken))
         {
             throw new InvalidOperationException($"Image id {record.ImageId} already exists in the index.");
@@ -51,7 +51,8 @@ public sealed class ImageCatalog(
         {
             foreach (var (variant, stored) in processed.Variants.Zip(record.Variants))
             {
-                using var content = ReadOnlyStream(variant.Bytes);
+                await using var content = new FileStream(variant.FilePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1,
+                    FileOptions.Asynchronous | FileOptions.SequentialScan);
                 await blobs.PutAsync(stored.Key, content, stored.ContentType, cancellationToken);
             }
 
@@ -168,7 +169,13 @@ public sealed class ImageCatalog(
             : throw ImageServiceException.Invalid($"'limit' must be a whole number from 1 to {ImageListRequest.MaxLimit}.");
     }
 
-    private ImageRecord NewRecord(Guid imageId, UploadMetadata metadata, ProcessedImage processed)
+    private static async Task<string> HashOriginalAsync(ProcessedImage processed, CancellationToken cancellationToken)
+    {
+        await using var original = File.OpenRead(processed.Variants.Single(v => v.Name == VariantNames.Original).FilePath);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(original, cancellationToken));
+    }
+
+    private ImageRecord NewRecord(Guid imageId, UploadMetadata metadata, ProcessedImage processed, string originalSha256)
     {
         var original = processed.Variants.Single(v => v.Name == VariantNames.Original);
         var now = Now();
@@ -181,10 +188,10 @@ public sealed class ImageCatalog(
             processed.Width,
             processed.Height,
             original.ContentType,
-            original.Bytes.Length,
-            Convert.ToHexStringLower(SHA256.HashData(original.Bytes.Span)),
+            original.Length,
+            originalSha256,
             [.. processed.Variants.Select(v => new StoredVariant(
-                v.Name, BlobKeys.ForVariant(imageId, v.Name, v.Extension), v.ContentType, v.Width, v.Height, v.Bytes.Length))])
+                v.Name, BlobKeys.ForVariant(imageId, v.Name, v.Extension), v.ContentType, v.Width, v.Height, v.Length))])
         {
             State = ImageState.Pending,
             StateChangedAt = now,
@@ -219,12 +226,6 @@ public sealed class ImageCatalog(
             await blobs.DeleteAsync(variant.Key, cancellationToken);
         }
     }
-
-    // Encoded variants are arrays underneath (a full-size original can be tens of megabytes): wrap, don't copy.
-    private static MemoryStream ReadOnlyStream(ReadOnlyMemory<byte> bytes) =>
-        MemoryMarshal.TryGetArray(bytes, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(bytes.ToArray(), writable: false);
 
     private DateTimeOffset Now() => TruncateToMilliseconds(time.GetUtcNow());
 

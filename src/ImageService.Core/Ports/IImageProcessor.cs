@@ -8,8 +8,11 @@ namespace ImageService.Core.Ports;
 /// </summary>
 public interface IImageProcessor
 {
-    /// <summary>Processes the image in the file at <paramref name="sourcePath"/> into every variant.</summary>
-    Task<ProcessedImage> ProcessAsync(string sourcePath, CancellationToken cancellationToken);
+    /// <summary>
+    /// Processes the image in the file at <paramref name="sourcePath"/> into every variant, written as new files in
+    /// <paramref name="outputFolder"/>; the caller disposes the result to delete them. Calls may share a folder and a source.
+    /// </summary>
+    Task<ProcessedImage> ProcessAsync(string sourcePath, string outputFolder, CancellationToken cancellationToken);
 
     /// <summary>The formats this processor accepts, as media types.</summary>
     IReadOnlyList<string> AcceptedContentTypes { get; }

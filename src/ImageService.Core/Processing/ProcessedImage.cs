@@ -1,7 +1,23 @@
 namespace ImageService.Core.Processing;
 
-/// <summary>The outcome of processing one upload: the oriented size of the image and its encoded variants.</summary>
-public sealed record ProcessedImage(string SourceFormat, int Width, int Height, IReadOnlyList<EncodedVariant> Variants);
+/// <summary>
+/// The outcome of processing one upload: the oriented size of the image and its encoded variants, each in its own
+/// file. Disposing deletes those files.
+/// </summary>
+public sealed record ProcessedImage(string SourceFormat, int Width, int Height, IReadOnlyList<EncodedVariant> Variants) : IDisposable
+{
+    public void Dispose()
+    {
+        foreach (var variant in Variants)
+        {
+            File.Delete(variant.FilePath);
+        }
+    }
+}
 
-/// <summary>One encoded rendition, ready to store. <see cref="Bytes"/> holds no metadata beyond what display needs.</summary>
-public sealed record EncodedVariant(string Name, string ContentType, string Extension, int Width, int Height, ReadOnlyMemory<byte> Bytes);
+/// <summary>
+/// One encoded rendition, ready to store, in the file at <see cref="FilePath"/> (<see cref="Length"/> bytes). It holds no
+/// metadata beyond what display needs. Encoders write straight to the file: a full-size original never passes
+/// through managed memory.
+/// </summary>
+public sealed record EncodedVariant(string Name, string ContentType, string Extension, int Width, int Height, string FilePath, long Length);

@@ -5,8 +5,8 @@ public sealed class UploadStagingOptions
 {
     public const string Section = "Uploads";
 
-    /// <summary>Staging folder (default: <c>image-service-uploads</c> in the system temp folder). Each file is deleted
-    /// when its request ends, whatever the outcome.</summary>
+    /// <summary>Staging folder (default: <c>image-service-uploads</c> in the system temp folder) for upload bodies and the
+    /// variants encoded from them. Each file is deleted when its request ends, whatever the outcome.</summary>
     public string? TempFolder { get; set; }
 
     public string ResolvedTempFolder => string.IsNullOrWhiteSpace(TempFolder)
