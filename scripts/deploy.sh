@@ -28,7 +28,7 @@ rm -rf artifacts/lambda
 if [[ "${NATIVE_AOT:-0}" == 1 ]]; then
   dotnet publish src/ImageService -c Release -r linux-x64 -p:PublishAot=true -o artifacts/lambda
 else
-  dotnet publish src/ImageService -c Release -r linux-x64 --self-contained false -o artifacts/lambda
+  dotnet publish src/ImageService -c Release -r linux-x64 -o artifacts/lambda
 fi
 
 aws cloudformation package \

@@ -66,7 +66,7 @@ public static class IngestBenchmark
         report.Add(string.Create(CultureInfo.InvariantCulture, $"""
             ## 2. End-to-end ingest
 
-            `POST /images` over loopback HTTP against the published service (linux-x64, framework-dependent + ReadyToRun,
+            `POST /images` over loopback HTTP against the published service (linux-x64, self-contained, trimmed, composite ReadyToRun,
             embedded backend: files + SQLite) running in its own process with its default settings (2 images processed at a
             time, 2 libvips threads). Each upload sends one of the {bodies.Length} images of section 1 with metadata; the
             clients send the set {rounds} time(s) over (×concurrency/4 at 16) to one service process, after

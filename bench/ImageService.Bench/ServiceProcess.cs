@@ -25,21 +25,18 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>From process start to the first 200 of GET /health/ready.</summary>
     public TimeSpan StartToReady { get; }
 
-    /// <summary>
-    /// Publishes the service as it ships, once per bench run, and returns the folder: for linux-x64,
-    /// framework-dependent with ReadyToRun code (the Lambda package, <c>scripts/deploy.sh</c>), or Native AOT.
-    /// </summary>
-    public static async Task<string> PublishAsync(BenchOptions options, bool nativeAot = false)
+    /// <summary>Publishes the service for linux-x64, once per bench run and kind, and returns the folder.</summary>
+    public static async Task<string> PublishAsync(BenchOptions options, PublishKind kind = PublishKind.ReadyToRun)
     {
-        var folder = Path.Combine(options.Work, nativeAot ? "publish-aot" : "publish");
+        var folder = Path.Combine(options.Work, $"publish-{kind.FolderSuffix()}");
         if (File.Exists(Path.Combine(folder, ".published")))
         {
             return folder;
         }
 
-        Console.WriteLine($"publishing the service{(nativeAot ? " with Native AOT (a few minutes)" : "")}");
+        Console.WriteLine($"publishing the service: {kind.Describe()}");
         await RunAsync("dotnet", ["publish", Path.Combine(options.Repository, "src", "ImageService"), "-c", "Release", "-r", "linux-x64",
-            "--self-contained", nativeAot ? "true" : "false", $"-p:PublishAot={nativeAot}", "-o", folder]);
+            .. kind.Arguments(), "-o", folder]);
         await File.WriteAllTextAsync(Path.Combine(folder, ".published"), DateTime.UtcNow.ToString("O"));
         return folder;
     }

@@ -8,7 +8,8 @@ using Xunit.Abstractions;
 namespace ImageService.Api.Tests;
 
 /// <summary>
-/// The app as it ships: published for linux-x64 (framework-dependent, and Native AOT), then started as its own
+/// The app as it ships: published for linux-x64 (the default self-contained, trimmed, composite ReadyToRun package, and
+/// Native AOT), then started as its own
 /// process. First the way the Lambda Web Adapter starts it — the template's handler, environment and readiness path —
 /// against the emulators; then on the embedded backend. Native AOT has no reflection-based JSON or configuration
 /// binding, so this is where a type missing from a source-generated context would show.
@@ -26,7 +27,7 @@ public sealed class PublishedAppTests(AwsEmulators emulators, ITestOutputHelper 
         {
             var clock = Stopwatch.StartNew();
             await RunAsync("dotnet", "publish", Path.Combine(RepositoryPaths.Root, "src", "ImageService"),
-                "-c", "Release", "-r", "linux-x64", "--self-contained", nativeAot ? "true" : "false", $"-p:PublishAot={nativeAot}", "-o", publishFolder);
+                "-c", "Release", "-r", "linux-x64", $"-p:PublishAot={nativeAot}", "-o", publishFolder);
             output.WriteLine($"published (Native AOT: {nativeAot}) in {clock.Elapsed.TotalSeconds:F0} s");
             await ServesTheApiInLambdaModeAsync(publishFolder);
             await ServesTheApiOnTheEmbeddedBackendAsync(publishFolder);
