@@ -11,6 +11,7 @@ namespace ImageService.Bench;
 public sealed class ServiceProcess : IAsyncDisposable
 {
     private static readonly double TicksPerSecond = ClockTicks();
+    private static readonly HashSet<PublishKind> Published = [];
     private readonly Process process;
 
     private ServiceProcess(Process process, Uri address, TimeSpan startToReady)
@@ -25,19 +26,20 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>From process start to the first 200 of GET /health/ready.</summary>
     public TimeSpan StartToReady { get; }
 
-    /// <summary>Publishes the service for linux-x64, once per bench run and kind, and returns the folder.</summary>
+    /// <summary>
+    /// Publishes the service for linux-x64 from the current source, once per bench run and kind (a folder left by an
+    /// earlier run is published over, never trusted), and returns the folder.
+    /// </summary>
     public static async Task<string> PublishAsync(BenchOptions options, PublishKind kind = PublishKind.ReadyToRun)
     {
         var folder = Path.Combine(options.Work, $"publish-{kind.FolderSuffix()}");
-        if (File.Exists(Path.Combine(folder, ".published")))
+        if (Published.Add(kind))
         {
-            return folder;
+            Console.WriteLine($"publishing the service: {kind.Describe()}");
+            await RunAsync("dotnet", ["publish", Path.Combine(options.Repository, "src", "ImageService"), "-c", "Release", "-r", "linux-x64",
+                .. kind.Arguments(), "-o", folder]);
         }
 
-        Console.WriteLine($"publishing the service: {kind.Describe()}");
-        await RunAsync("dotnet", ["publish", Path.Combine(options.Repository, "src", "ImageService"), "-c", "Release", "-r", "linux-x64",
-            .. kind.Arguments(), "-o", folder]);
-        await File.WriteAllTextAsync(Path.Combine(folder, ".published"), DateTime.UtcNow.ToString("O"));
         return folder;
     }
 
