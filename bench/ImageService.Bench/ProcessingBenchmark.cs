@@ -76,7 +76,11 @@ public static class ProcessingBenchmark
             needs one full-size decode and a full-size JPEG encode that no shrink-on-load can avoid; on the
             photographs above that share is about {(ourMedian - floorMedian) / ourMedian:P0} of the pipeline's CPU. The
             display and thumbnail come from one shrunk decode (never three decodes), so the gap to the floor is the
-            original's full-size work, not redundant decoding.
+            original's full-size work, not redundant decoding. The one way under 1.5 × would be to store the uploaded
+            JPEG's own compressed scan data as the original, dropping only its metadata segments, instead of
+            re-encoding it. The pipeline does not do that on purpose: every stored byte is freshly encoded, so nothing
+            the uploader crafted inside the image data reaches the people who view it (docs/image-pipeline.md). This
+            target stays missed by that choice.
             """);
     }
 

@@ -32,7 +32,7 @@ internal static class PublishKinds
 
     public static string Describe(this PublishKind kind) => kind switch
     {
-        PublishKind.ReadyToRun => "self-contained, trimmed, composite ReadyToRun (`-r linux-x64`, the default and the Lambda package)",
+        PublishKind.ReadyToRun => "self-contained, trimmed, composite ReadyToRun (`-r linux-x64`, the project's default)",
         PublishKind.FrameworkDependent => "framework-dependent, ReadyToRun (`-r linux-x64 --self-contained false`)",
         _ => "Native AOT (`-r linux-x64 -p:PublishAot=true`)",
     };
