@@ -11,7 +11,7 @@ namespace ImageService.Bench;
 public sealed class ServiceProcess : IAsyncDisposable
 {
     private static readonly double TicksPerSecond = ClockTicks();
-    private static readonly HashSet<PublishKind> Published = [];
+    private static readonly HashSet<(string Project, PublishKind Kind)> Published = [];
     private readonly Process process;
 
     private ServiceProcess(Process process, Uri address, TimeSpan startToReady)
@@ -26,17 +26,20 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>From process start to the first 200 of GET /health/ready.</summary>
     public TimeSpan StartToReady { get; }
 
+    /// <summary>The service's project, relative to the repository: what <see cref="PublishAsync"/> publishes unless told otherwise.</summary>
+    public const string ServiceProject = "src/ImageService";
+
     /// <summary>
-    /// Publishes the service for linux-x64 from the current source, once per bench run and kind (a folder left by an
-    /// earlier run is published over, never trusted), and returns the folder.
+    /// Publishes a web app of this repository (by default the service) for linux-x64 from the current source, once per
+    /// bench run, project and kind (a folder left by an earlier run is published over, never trusted), and returns the folder.
     /// </summary>
-    public static async Task<string> PublishAsync(BenchOptions options, PublishKind kind = PublishKind.ReadyToRun)
+    public static async Task<string> PublishAsync(BenchOptions options, PublishKind kind = PublishKind.ReadyToRun, string project = ServiceProject)
     {
-        var folder = Path.Combine(options.Work, $"publish-{kind.FolderSuffix()}");
-        if (Published.Add(kind))
+        var folder = Path.Combine(options.Work, $"publish-{Path.GetFileName(project)}-{kind.FolderSuffix()}");
+        if (Published.Add((project, kind)))
         {
-            Console.WriteLine($"publishing the service: {kind.Describe()}");
-            await RunAsync("dotnet", ["publish", Path.Combine(options.Repository, "src", "ImageService"), "-c", "Release", "-r", "linux-x64",
+            Console.WriteLine($"publishing {project}: {kind.Describe()}");
+            await RunAsync("dotnet", ["publish", Path.Combine(options.Repository, project), "-c", "Release", "-r", "linux-x64",
                 .. kind.Arguments(), "-o", folder]);
         }
 

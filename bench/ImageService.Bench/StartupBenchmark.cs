@@ -10,6 +10,8 @@ namespace ImageService.Bench;
 /// </summary>
 public static class StartupBenchmark
 {
+    private const string FloorProject = "bench/peers/minimal-api";
+
     public static async Task RunAsync(BenchOptions options, Report report)
     {
         var starts = options.Smoke ? 2 : options.Quick ? 3 : 9;
@@ -21,7 +23,7 @@ public static class StartupBenchmark
         foreach (var kind in kinds)
         {
             service[kind] = await MeasureAsync(await ServiceProcess.PublishAsync(options, kind), "ImageService", data, starts);
-            floor[kind] = await MeasureAsync(await PublishFloorAsync(options, kind), "MinimalApi", data, starts);
+            floor[kind] = await MeasureAsync(await ServiceProcess.PublishAsync(options, kind, FloorProject), "MinimalApi", data, starts);
         }
 
         var rows = new StringBuilder("| Publish | Start to ready (median) | Min | Max | RSS when ready (median) |\n|---|---:|---:|---:|---:|\n");
@@ -77,14 +79,6 @@ public static class StartupBenchmark
 
         return new Run(Stats.Median(runs.Select(r => r.Milliseconds)), runs.Min(r => r.Milliseconds), runs.Max(r => r.Milliseconds),
             Stats.Median(runs.Select(r => r.RssMiB)));
-    }
-
-    private static async Task<string> PublishFloorAsync(BenchOptions options, PublishKind kind)
-    {
-        var folder = Path.Combine(options.Work, $"publish-minimal-api-{kind.FolderSuffix()}");
-        await ServiceProcess.RunAsync("dotnet", ["publish", Path.Combine(options.Repository, "bench", "peers", "minimal-api"), "-c", "Release",
-            "-r", "linux-x64", .. kind.Arguments(), "-o", folder]);
-        return folder;
     }
 
     private sealed record Run(double Median, double Min, double Max, double Rss);
