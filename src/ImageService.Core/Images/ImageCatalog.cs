@@ -41,7 +41,7 @@ public sealed class ImageCatalog(
 
         // The variants are written beside the staged upload, in the folder the caller already cleans.
         using var processed = await processor.ProcessAsync(sourcePath, Path.GetDirectoryName(Path.GetFullPath(sourcePath))!, cancellationToken);
-        var record = NewRecord(Guid.CreateVersion7(), metadata, processed, await HashOriginalAsync(processed, cancellationToken));
+        var record = await NewRecordAsync(Guid.CreateVersion7(), metadata, processed, cancellationToken);
         if (!await index.TryAddAsync(record, cancellationToken))
         {
             throw new InvalidOperationException($"Image id {record.ImageId} already exists in the index.");
@@ -169,15 +169,15 @@ public sealed class ImageCatalog(
             : throw ImageServiceException.Invalid($"'limit' must be a whole number from 1 to {ImageListRequest.MaxLimit}.");
     }
 
-    private static async Task<string> HashOriginalAsync(ProcessedImage processed, CancellationToken cancellationToken)
-    {
-        await using var original = File.OpenRead(processed.Variants.Single(v => v.Name == VariantNames.Original).FilePath);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(original, cancellationToken));
-    }
-
-    private ImageRecord NewRecord(Guid imageId, UploadMetadata metadata, ProcessedImage processed, string originalSha256)
+    private async Task<ImageRecord> NewRecordAsync(Guid imageId, UploadMetadata metadata, ProcessedImage processed, CancellationToken cancellationToken)
     {
         var original = processed.Variants.Single(v => v.Name == VariantNames.Original);
+        string originalSha256;
+        await using (var file = File.OpenRead(original.FilePath))
+        {
+            originalSha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
+        }
+
         var now = Now();
         return new ImageRecord(
             imageId,
