@@ -1,0 +1,27 @@
+using ImageService.Core;
+using Microsoft.Data.Sqlite;
+
+namespace ImageService.Storage.Local;
+
+/// <summary>SQLite failures that mean "busy for now" (another writer holds the lock) rather than a bug.</summary>
+internal static class SqliteFailures
+{
+    private const int Busy = 5;
+    private const int Locked = 6;
+
+    public static bool IsTransient(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: Busy or Locked } || exception.InnerException is { } inner && IsTransient(inner);
+
+    /// <summary>Runs one database call, turning a busy or locked database into <see cref="StoreUnavailableException"/>.</summary>
+    public static async Task<T> Guard<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception e) when (e is not StoreUnavailableException && IsTransient(e))
+        {
+            throw new StoreUnavailableException($"The SQLite index is busy: {e.Message}", e);
+        }
+    }
+}
