@@ -29,9 +29,9 @@ public sealed partial class AwsStorageOptions
         }
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\z")]
     private static partial Regex BucketPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]{3,255}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]{3,255}\z")]
     private static partial Regex TablePattern();
 }

@@ -44,6 +44,7 @@ public abstract class UploadRejectionTests(Backend backend)
         { "metadata-control-characters", 400, "control characters" },
         { "metadata-zero-width-tag", 400, "'metadata.tags[0]' is not a valid tag" },
         { "metadata-nul-in-user-id", 400, "'metadata.user_id' must be 1–128" },
+        { "metadata-newline-after-user-id", 400, "'metadata.user_id' must be 1–128" },
         { "two-metadata-parts", 400, "more than one 'metadata' part" },
         { "raw-image-body", 415, "multipart/form-data" },
         { "multipart-mixed", 415, "multipart/form-data" },
@@ -139,6 +140,8 @@ public abstract class UploadRejectionTests(Backend backend)
                 return client.UploadAsync(jpeg, "{\"user_id\":\"u\",\"caption\":\"bell\u0007\"}");
             case "metadata-nul-in-user-id":
                 return client.UploadAsync(jpeg, """{"user_id":"admin\u0000"}""");
+            case "metadata-newline-after-user-id":
+                return client.UploadAsync(jpeg, """{"user_id":"alice\n"}""");
             case "two-metadata-parts":
                 return client.PostAsync("/images", new MultipartFormDataContent
                 {

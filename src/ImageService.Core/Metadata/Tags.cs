@@ -32,7 +32,7 @@ public static partial class Tags
             .OfType<string>();
 
     // Letters and digits of any script; combining marks stay because NFC leaves some scripts with them.
-    [GeneratedRegex(@"^[\p{L}\p{M}\p{Nd}_]+$")]
+    [GeneratedRegex(@"^[\p{L}\p{M}\p{Nd}_]+\z")]
     private static partial Regex TagPattern();
 
     [GeneratedRegex(@"(?<![\p{L}\p{M}\p{Nd}_&])#([\p{L}\p{M}\p{Nd}_]+)")]

@@ -155,6 +155,6 @@ public static partial class UploadMetadataParser
         _ => "null",
     };
 
-    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    [GeneratedRegex(@"^[A-Za-z0-9._-]+\z")]
     private static partial Regex UserIdPattern();
 }

@@ -1,0 +1,19 @@
+using ImageService.Storage.Aws;
+
+namespace ImageService.Storage.Aws.Tests;
+
+public sealed class AwsStorageOptionsTests
+{
+    [Theory]
+    [InlineData("images-bucket\n", "images_metadata", "Storage:Aws:Bucket")]
+    [InlineData("images-bucket", "images_metadata\n", "Storage:Aws:Table")]
+    public void A_name_with_a_trailing_newline_is_refused_at_start(string bucket, string table, string key)
+    {
+        var errors = new AwsStorageOptions { Bucket = bucket, Table = table }.Validate().ToList();
+
+        Assert.Contains(errors, error => error.StartsWith(key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_defaults_are_valid() => Assert.Empty(new AwsStorageOptions().Validate());
+}
