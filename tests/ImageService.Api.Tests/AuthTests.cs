@@ -106,15 +106,45 @@ public sealed class AuthTests
         Assert.Empty(await service.LeftoversAsync());
     }
 
-    [Fact]
-    public async Task A_token_whose_subject_cannot_be_a_user_id_is_403()
+    public static TheoryData<string> UnusableTokens => new()
+    {
+        "no-sub", "empty-sub", "sub-not-a-user-id", "sub-with-trailing-newline", "client-id-beside-another-audience", "cognito-id-token",
+    };
+
+    /// <summary>A token the signature check accepts can still be unusable: without an owner every owner check would be
+    /// skipped, and an audience or token type meant for something else must not be taken for ours.</summary>
+    [Theory]
+    [MemberData(nameof(UnusableTokens))]
+    public async Task A_valid_token_that_names_no_usable_owner_or_is_meant_for_something_else_is_401(string kind)
     {
         using var service = Start();
+        var victims = await Authorized(service, Token("alice")).UploadOkAsync(TestImages.Jpeg(64, 64), "{}");
+        var token = kind switch
+        {
+            "no-sub" => Token(null),
+            "empty-sub" => Token(""),
+            "sub-not-a-user-id" => Token("auth0|12345"),
+            "sub-with-trailing-newline" => Token("alice\n"),
+            "client-id-beside-another-audience" => Token("alice", audience: "another-api", extraClaims: [new Claim("client_id", Audience)]),
+            _ => Token("alice", extraClaims: [new Claim("token_use", "id")]),
+        };
+        using var client = Authorized(service, token);
 
-        using var response = await Authorized(service, Token("auth0|12345")).UploadAsync(TestImages.Jpeg(64, 64), "{}");
+        using var upload = await client.UploadAsync(TestImages.Jpeg(64, 64), """{"user_id":"alice"}""");
+        using var delete = await client.DeleteAsync($"/images/{victims.Str("image_id")}");
 
-        await response.AssertProblemAsync(403, "subject cannot be used as a user id");
-        Assert.Empty(await service.LeftoversAsync());
+        foreach (var response in new[] { upload, delete })
+        {
+            await response.AssertProblemAsync(401, "Your token was refused");
+            var challenge = response.Headers.WwwAuthenticate.Single();
+            Assert.Equal("Bearer", challenge.Scheme);
+            Assert.Contains("error=\"invalid_token\"", challenge.Parameter, StringComparison.Ordinal);
+        }
+
+        // Alice's image is untouched and nothing new was stored.
+        Assert.Equal(3, (await service.LeftoversAsync()).Count);
+        using var view = await service.CreateClient().GetAsync($"/images/{victims.Str("image_id")}");
+        Assert.Equal(HttpStatusCode.OK, view.StatusCode);
     }
 
     [Fact]
@@ -166,9 +196,9 @@ public sealed class AuthTests
     }
 
     private static string Token(
-        string subject, DateTime? expires = null, string key = Key, string? audience = Audience, string issuer = Issuer, Claim[]? extraClaims = null)
+        string? subject, DateTime? expires = null, string key = Key, string? audience = Audience, string issuer = Issuer, Claim[]? extraClaims = null)
     {
-        var claims = new List<Claim> { new("sub", subject) };
+        var claims = subject is null ? new List<Claim>() : [new("sub", subject)];
         claims.AddRange(extraClaims ?? []);
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {

@@ -2,7 +2,6 @@ using System.Text;
 using ImageService.Configuration;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ImageService.Auth;
@@ -62,9 +61,8 @@ internal static class AuthSetup
         jwt.MapInboundClaims = false;
         jwt.TokenValidationParameters.ValidateAudience = true;
         jwt.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
-        // Cognito access tokens have no "aud"; they name the app client in "client_id".
-        jwt.TokenValidationParameters.AudienceValidator = (audiences, token, _) =>
-            audiences.Contains(settings.Audience) || (token is JsonWebToken web && web.TryGetClaim("client_id", out var clientId) && clientId.Value == settings.Audience);
+        jwt.TokenValidationParameters.AudienceValidator = (audiences, token, _) => BearerTokenRules.IsForUs(audiences, token, settings.Audience!);
+        jwt.Events = BearerTokenRules.Events();
         if (!string.IsNullOrWhiteSpace(settings.Authority))
         {
             jwt.Authority = settings.Authority;

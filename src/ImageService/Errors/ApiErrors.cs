@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ImageService.Auth;
 
 namespace ImageService.Errors;
 
@@ -11,7 +12,7 @@ internal static class ApiErrors
         {
             context.ProblemDetails.Extensions.Remove("traceId");
             context.ProblemDetails.Extensions["trace_id"] = TraceId(context.HttpContext);
-            context.ProblemDetails.Detail ??= RoutingDetail(context.HttpContext.Request, context.ProblemDetails.Status);
+            context.ProblemDetails.Detail ??= RoutingDetail(context.HttpContext, context.ProblemDetails.Status);
         });
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         return builder;
@@ -21,16 +22,22 @@ internal static class ApiErrors
     public static string TraceId(HttpContext context) => Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
 
     // Statuses the router answers by itself (no handler ran) still get a detail that says what to do.
-    private static string? RoutingDetail(HttpRequest request, int? status) => status switch
+    private static string? RoutingDetail(HttpContext context, int? status)
     {
-        StatusCodes.Status401Unauthorized =>
-            "Sign in first: send 'Authorization: Bearer <token>' with a valid, unexpired token. Reading images needs no token; uploading and deleting do.",
-        StatusCodes.Status404NotFound => $"Nothing is served at {request.Method} {request.Path}. The API reference is at /scalar.",
-        StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}. The API reference is at /scalar.",
-        StatusCodes.Status415UnsupportedMediaType =>
-            $"{request.Method} {request.Path} does not accept Content-Type '{request.ContentType}'. POST /images takes multipart/form-data with a 'file' part and a 'metadata' part.",
-        _ => null,
-    };
+        var request = context.Request;
+        return status switch
+        {
+            StatusCodes.Status401Unauthorized when BearerTokenRules.RefusalOf(context) is { } refusal =>
+                $"Your token was refused: {refusal} Send 'Authorization: Bearer <token>' with a valid access token for this API.",
+            StatusCodes.Status401Unauthorized =>
+                "Sign in first: send 'Authorization: Bearer <token>' with a valid, unexpired token. Reading images needs no token; uploading and deleting do.",
+            StatusCodes.Status404NotFound => $"Nothing is served at {request.Method} {request.Path}. The API reference is at /scalar.",
+            StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}. The API reference is at /scalar.",
+            StatusCodes.Status415UnsupportedMediaType =>
+                $"{request.Method} {request.Path} does not accept Content-Type '{request.ContentType}'. POST /images takes multipart/form-data with a 'file' part and a 'metadata' part.",
+            _ => null,
+        };
+    }
 
     public static WebApplication UseApiErrors(this WebApplication app)
     {
