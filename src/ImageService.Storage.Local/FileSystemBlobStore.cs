@@ -6,9 +6,10 @@ namespace ImageService.Storage.Local;
 
 /// <summary>
 /// Blobs as files under <c>{root}/blobs</c>. A put writes a temporary file beside the blobs and renames it
-/// into place, so a reader sees the whole blob or none, and a crash leaves no half-written blob.
+/// into place, so a reader sees the whole blob or none, and a crash leaves no half-written blob: only a part file
+/// in <c>{root}/staging</c>, which <see cref="RemoveStale"/> removes.
 /// </summary>
-public sealed class FileSystemBlobStore : IBlobStore
+public sealed class FileSystemBlobStore : IBlobStore, IStagingArea
 {
     private readonly string blobRoot;
     private readonly string stagingRoot;
@@ -122,5 +123,28 @@ public sealed class FileSystemBlobStore : IBlobStore
 
             folder = Path.GetDirectoryName(folder)!;
         }
+    }
+
+    /// <summary>Part files of puts that a killed process never finished.</summary>
+    public int RemoveStale(DateTimeOffset olderThan)
+    {
+        var removed = 0;
+        foreach (var part in Directory.EnumerateFiles(stagingRoot, "*.part"))
+        {
+            try
+            {
+                if (File.GetLastWriteTimeUtc(part) < olderThan.UtcDateTime)
+                {
+                    File.Delete(part);
+                    removed++;
+                }
+            }
+            catch (IOException)
+            {
+                // Finished or removed as we looked.
+            }
+        }
+
+        return removed;
     }
 }

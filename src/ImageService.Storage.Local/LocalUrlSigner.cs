@@ -55,10 +55,16 @@ public sealed class LocalUrlSigner(byte[] key) : IBlobUrlSigner
             // Written aside and renamed into place, so no process ever reads a half-written key.
             Directory.CreateDirectory(root);
             var staged = $"{path}.{Guid.NewGuid():N}.tmp";
-            File.WriteAllText(staged, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            // Created readable by this user only: a key that is restricted after it is written can be read before.
+            var create = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
             if (!OperatingSystem.IsWindows())
             {
-                File.SetUnixFileMode(staged, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var file = new StreamWriter(staged, Encoding.ASCII, create))
+            {
+                file.Write(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
             }
 
             try

@@ -59,6 +59,53 @@ public sealed class LocalUrlSignerTests
         }
     }
 
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_generated_key_is_never_readable_by_other_users_not_even_while_it_is_written()
+    {
+        const UnixFileMode othersMayRead = UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        var seen = new System.Collections.Concurrent.ConcurrentBag<string>();
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var root = Directory.CreateTempSubdirectory("key-mode-").FullName;
+            using var done = new CancellationTokenSource();
+            // Watches the folder as fast as it can while the key is made, as another user's process could.
+            var watcher = Task.Run(() =>
+            {
+                while (!done.IsCancellationRequested)
+                {
+                    foreach (var file in Directory.EnumerateFiles(root))
+                    {
+                        try
+                        {
+                            if ((File.GetUnixFileMode(file) & othersMayRead) != 0)
+                            {
+                                seen.Add(Path.GetFileName(file));
+                            }
+                        }
+                        catch (IOException)
+                        {
+                            // Renamed as we looked.
+                        }
+                    }
+                }
+            });
+            try
+            {
+                LocalUrlSigner.LoadOrCreateKey(new LocalStorageOptions(), root);
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(root, "url-signing.key")));
+            }
+            finally
+            {
+                await done.CancelAsync();
+                await watcher;
+                Directory.Delete(root, recursive: true);
+            }
+        }
+
+        Assert.Empty(seen);
+    }
+
     private async Task<Dictionary<string, string?>> SignAsync(DateTimeOffset expiresAt) =>
         Parse(await signer.SignDownloadAsync(new BlobDownload("images/abc/original.jpg", "image/jpeg", "abc-original.jpg"), expiresAt, default));
 

@@ -13,7 +13,7 @@ namespace ImageService.Images;
 /// counted against <see cref="UploadLimits.MaxUploadBytes"/>, so an oversize upload is refused without ever
 /// being held in memory; the <c>metadata</c> part is read as text. Any failure deletes the staging file.
 /// </summary>
-internal sealed class UploadFormReader(UploadLimits limits, UploadStagingOptions staging)
+internal sealed class UploadFormReader(UploadLimits limits, UploadStaging staging)
 {
     private const int EnvelopeBytes = 64 * 1024;
 
@@ -111,9 +111,7 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStagingOptions
 
     private string NewStagingPath()
     {
-        var folder = staging.ResolvedTempFolder;
-        Directory.CreateDirectory(folder);
-        return Path.Combine(folder, $"{Guid.NewGuid():N}.upload");
+        return Path.Combine(staging.Folder, $"{Guid.NewGuid():N}.upload");
     }
 
     private async Task<long> StageAsync(Stream body, string path, CancellationToken cancellationToken)

@@ -15,6 +15,10 @@ internal static class ProcessingSetup
         builder.AddValidated<ProcessingOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(ProcessingOptions.Section));
         builder.AddValidated<DownloadOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(DownloadOptions.Section));
         builder.AddValidated<UploadStagingOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(UploadStagingOptions.Section));
+        builder.Services.AddSingleton<UploadStaging>();
+        builder.Services.AddSingleton<IStagingArea>(services => services.GetRequiredService<UploadStaging>());
+        builder.Services.AddSingleton<StagingJanitor>();
+        builder.Services.AddHostedService<StagingCleanupAtStart>();
         builder.Services.AddSingleton<IImageProcessor, VipsImageProcessor>();
         builder.AddValidated<IdempotencyOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(IdempotencyOptions.Section));
         builder.Services.AddSingleton<ImageCatalog>();

@@ -5,19 +5,25 @@ public sealed class UploadStagingOptions
 {
     public const string Section = "Uploads";
 
-    /// <summary>Staging folder (default: <c>image-service-uploads</c> in the system temp folder) for upload bodies and the
-    /// variants encoded from them. Each file is deleted when its request ends, whatever the outcome.</summary>
+    /// <summary>Staging folder for upload bodies and the variants encoded from them. Empty (the default): a new folder
+    /// per process, <c>image-service-uploads-*</c> in the system temp folder, readable by this user only. Each file is
+    /// deleted when its request ends, whatever the outcome.</summary>
     public string? TempFolder { get; set; }
 
-    public string ResolvedTempFolder => string.IsNullOrWhiteSpace(TempFolder)
-        ? Path.Combine(Path.GetTempPath(), "image-service-uploads")
-        : Path.GetFullPath(TempFolder);
+    /// <summary>A staged file older than this is left over from a process that died mid-request, and the sweep
+    /// removes it. Longer than any upload may take to arrive and be processed.</summary>
+    public int StaleAfterSeconds { get; set; } = 3600;
 
     public IEnumerable<string> Validate()
     {
         if (TempFolder is not null && TempFolder.IndexOfAny(Path.GetInvalidPathChars()) >= 0)
         {
             yield return "Uploads:TempFolder is not a valid path.";
+        }
+
+        if (StaleAfterSeconds is < 0 or > 604_800)
+        {
+            yield return "Uploads:StaleAfterSeconds must be between 0 and 604800 (a week); the default is 3600.";
         }
     }
 }

@@ -18,6 +18,11 @@ internal static class LocalStorageSetup
             new SqliteImageIndex(System.IO.Path.Combine(services.GetRequiredService<LocalStorageRoot>().Path, "index.db")));
         builder.Services.AddSingleton(services =>
             new SqliteIdempotencyStore(System.IO.Path.Combine(services.GetRequiredService<LocalStorageRoot>().Path, "index.db")));
+        if (builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>()?.IsAws != true)
+        {
+            builder.Services.AddSingleton<IStagingArea>(services => services.GetRequiredService<FileSystemBlobStore>());
+        }
+
         builder.Services.AddSingleton(services => new LocalUrlSigner(
             LocalUrlSigner.LoadOrCreateKey(services.GetRequiredService<LocalStorageOptions>(), services.GetRequiredService<LocalStorageRoot>().Path)));
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ImageService.Configuration;
 using ImageService.Core.Sweeping;
+using ImageService.Processing;
 
 namespace ImageService.Sweeping;
 
@@ -14,17 +15,20 @@ internal static class SweeperSetup
         return builder;
     }
 
-    /// <summary><c>sweep</c> on the command line: one sweep against the configured stores, its report as JSON, exit.</summary>
+    /// <summary><c>sweep</c> on the command line: stale staged files removed, one sweep against the configured stores, its
+    /// report as JSON, exit.</summary>
     public static async Task<int> SweepOnceAsync(this WebApplication app)
     {
+        app.Services.GetRequiredService<StagingJanitor>().RemoveStale();
         var report = await app.Services.GetRequiredService<ImageSweeper>().SweepAsync(CancellationToken.None);
         Console.WriteLine(JsonSerializer.Serialize(report, ApiJsonContext.Default.SweepReport));
         return 0;
     }
 }
 
-/// <summary>Sweeps every <see cref="SweeperOptions.IntervalSeconds"/> while the web process runs.</summary>
-internal sealed class SweeperService(ImageSweeper sweeper, SweeperOptions options, ILogger<SweeperService> logger) : BackgroundService
+/// <summary>Sweeps (the staging areas, then the stores) every <see cref="SweeperOptions.IntervalSeconds"/> while the web
+/// process runs.</summary>
+internal sealed class SweeperService(ImageSweeper sweeper, StagingJanitor janitor, SweeperOptions options, ILogger<SweeperService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,6 +42,7 @@ internal sealed class SweeperService(ImageSweeper sweeper, SweeperOptions option
         {
             try
             {
+                janitor.RemoveStale();
                 await sweeper.SweepAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)

@@ -19,13 +19,27 @@ public abstract class CrashAndLoadTests(ITestOutputHelper output) : IDisposable
 
     public virtual void Dispose() => GC.SuppressFinalize(this);
 
+    /// <summary>What a killed process may leave staged: its private upload folder, and the blob store's part files.</summary>
+    private static List<string> StagedFiles(IReadOnlyDictionary<string, string?> settings, int processId)
+    {
+        var left = Directory.EnumerateDirectories(Path.GetTempPath(), $"image-service-uploads-{processId}-*").ToList();
+        if (settings.TryGetValue("Storage:Local:Root", out var root) && Directory.Exists(Path.Combine(root!, "staging")))
+        {
+            left.AddRange(Directory.EnumerateFiles(Path.Combine(root!, "staging")));
+        }
+
+        return left;
+    }
+
     [Fact]
     public async Task After_a_kill_9_mid_traffic_a_restart_and_a_sweep_leave_nothing_lost_or_half_done()
     {
         var settings = await SettingsAsync();
         Workload workload;
+        int firstId;
         using (var first = await ServiceProcess.StartAsync(settings))
         {
+            firstId = first.Id;
             workload = new Workload(first.Address, seed: Environment.TickCount);
             using var stop = new CancellationTokenSource();
             var traffic = workload.RunAsync(clients: 6, crashExpected: true, stop.Token);
@@ -40,10 +54,12 @@ public abstract class CrashAndLoadTests(ITestOutputHelper output) : IDisposable
         using var second = await ServiceProcess.StartAsync(settings);
         var (blobs, index) = Stores(settings);
         var checks = await StoreInvariants.AssertAsync(second.Address, workload, blobs, index);
+        var leftStaged = StagedFiles(settings, firstId);
 
         output.WriteLine($"{workload.Requests} requests before the kill; {workload.Uploaded.Count} uploads and {workload.Deleted.Count} deletes acknowledged; sweep: {report.Trim()}; {checks} invariant checks");
         Assert.True(workload.Uploaded.Count > 5, "the crash came before any traffic");
         Assert.Empty(workload.ServerErrors);
+        Assert.Empty(leftStaged);
     }
 
     [Fact]
@@ -72,7 +88,6 @@ public sealed class LocalCrashAndLoadTests(ITestOutputHelper output) : CrashAndL
     protected override Task<Dictionary<string, string?>> SettingsAsync() => Task.FromResult(new Dictionary<string, string?>
     {
         ["Storage:Local:Root"] = Path.Combine(root, "data"),
-        ["Uploads:TempFolder"] = Path.Combine(root, "uploads"),
         ["RateLimits:UploadsPerMinutePerAddress"] = "100000",
     });
 

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Net;
+using ImageService.Processing;
+using ImageService.Storage.Local;
+using ImageService.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ImageService.Api.Tests;
+
+/// <summary>
+/// The staging folder holds uploads before their metadata is stripped, so only the service's user may read it,
+/// and what a killed process left there goes at the next start or sweep.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class UploadStagingTests
+{
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    [Fact]
+    public void By_default_each_process_stages_in_a_new_folder_that_only_its_user_can_read()
+    {
+        using var first = new UploadStaging(new UploadStagingOptions());
+        using var second = new UploadStaging(new UploadStagingOptions());
+
+        Assert.NotEqual(first.Folder, second.Folder);
+        Assert.StartsWith(Path.GetTempPath(), first.Folder, StringComparison.Ordinal);
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(first.Folder));
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(second.Folder));
+    }
+
+    [Fact]
+    public void The_folder_of_a_process_goes_with_it()
+    {
+        string folder;
+        using (var staging = new UploadStaging(new UploadStagingOptions()))
+        {
+            folder = staging.Folder;
+            File.WriteAllText(Path.Combine(folder, "left.upload"), "x");
+        }
+
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
+    public void A_configured_folder_is_created_private()
+    {
+        var root = Directory.CreateTempSubdirectory("staging-configured-").FullName;
+        try
+        {
+            var configured = Path.Combine(root, "uploads");
+            using var staging = new UploadStaging(new UploadStagingOptions { TempFolder = configured });
+
+            Assert.Equal(configured, staging.Folder);
+            Assert.Equal(OwnerOnly, File.GetUnixFileMode(configured));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("755")]
+    [InlineData("1777")]
+    [InlineData("750")]
+    public void A_configured_folder_that_other_users_can_enter_is_refused_and_left_as_it_was(string octal)
+    {
+        var root = Directory.CreateTempSubdirectory("staging-shared-").FullName;
+        try
+        {
+            var mode = (UnixFileMode)Convert.ToInt32(octal, 8);
+            File.SetUnixFileMode(root, mode);
+            using var staging = new UploadStaging(new UploadStagingOptions { TempFolder = root });
+
+            var refusal = Assert.Throws<InvalidOperationException>(() => staging.Folder);
+            Assert.Contains("can be entered by other users", refusal.Message, StringComparison.Ordinal);
+            Assert.Contains("chmod 700", refusal.Message, StringComparison.Ordinal);
+            Assert.Equal(mode, File.GetUnixFileMode(root));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_folder_of_a_process_that_died_goes_and_only_stale_files_of_a_live_one()
+    {
+        using var dead = Process.Start(new ProcessStartInfo("true"))!;
+        await dead.WaitForExitAsync();
+        var deadFolder = Directory.CreateTempSubdirectory($"{UploadStaging.FolderPrefix}{dead.Id}-").FullName;
+        var liveFolder = Directory.CreateTempSubdirectory($"{UploadStaging.FolderPrefix}{Environment.ProcessId}-").FullName;
+        try
+        {
+            var young = Path.Combine(deadFolder, "killed.upload");
+            File.WriteAllText(young, "x");
+            var stale = Path.Combine(liveFolder, "leaked.upload");
+            File.WriteAllText(stale, "x");
+            File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-2));
+            var fresh = Path.Combine(liveFolder, "arriving.upload");
+            File.WriteAllText(fresh, "x");
+
+            using var staging = new UploadStaging(new UploadStagingOptions());
+            var removed = staging.RemoveStale(DateTimeOffset.UtcNow.AddHours(-1));
+
+            Assert.True(removed >= 2, $"removed {removed}");
+            Assert.False(Directory.Exists(deadFolder), "a dead process's folder, however young its files");
+            Assert.False(File.Exists(stale));
+            Assert.True(File.Exists(fresh), "a young file of a live process may be an upload in progress");
+        }
+        finally
+        {
+            foreach (var folder in new[] { deadFolder, liveFolder }.Where(Directory.Exists))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_restart_removes_what_a_killed_process_left_in_both_staging_folders()
+    {
+        using var first = new ServiceFactory();
+        var leftUpload = Path.Combine(first.UploadTemp, "killed.upload");
+        var leftPart = Path.Combine(first.DataRoot, "staging", "killed.part");
+        Directory.CreateDirectory(first.UploadTemp, OwnerOnly);
+        Directory.CreateDirectory(Path.GetDirectoryName(leftPart)!);
+        foreach (var file in new[] { leftUpload, leftPart })
+        {
+            await File.WriteAllTextAsync(file, "half an upload");
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-2));
+        }
+
+        var freshUpload = Path.Combine(first.UploadTemp, "in-flight.upload");
+        await File.WriteAllTextAsync(freshUpload, "still arriving");
+
+        using var client = first.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+
+        Assert.False(File.Exists(leftUpload));
+        Assert.False(File.Exists(leftPart));
+        Assert.True(File.Exists(freshUpload), "a file younger than Uploads:StaleAfterSeconds may belong to a live upload");
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(first.UploadTemp));
+    }
+
+    [Fact]
+    public async Task A_service_configured_with_a_folder_other_users_can_enter_does_not_start()
+    {
+        using var service = new ServiceFactory();
+        Directory.CreateDirectory(service.UploadTemp);
+        File.SetUnixFileMode(service.UploadTemp, OwnerOnly | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+
+        var failure = await Record.ExceptionAsync(async () => await service.CreateClient().GetAsync("/health/live"));
+
+        Assert.NotNull(failure);
+        Assert.Contains("Uploads:TempFolder", failure.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_blob_store_removes_only_stale_part_files()
+    {
+        var root = Directory.CreateTempSubdirectory("staging-blobs-").FullName;
+        try
+        {
+            var store = new FileSystemBlobStore(root);
+            var stale = Path.Combine(root, "staging", "a.part");
+            var fresh = Path.Combine(root, "staging", "b.part");
+            File.WriteAllText(stale, "x");
+            File.WriteAllText(fresh, "y");
+            File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-2));
+
+            Assert.Equal(1, store.RemoveStale(DateTimeOffset.UtcNow.AddHours(-1)));
+            Assert.False(File.Exists(stale));
+            Assert.True(File.Exists(fresh));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
