@@ -1,5 +1,6 @@
 using ImageService.Core.Images;
 using ImageService.Core.Sweeping;
+using ImageService.Testing;
 using ImageService.Testing.Contracts;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,7 +14,7 @@ public sealed class SweeperTests : IDisposable
     private readonly string root = Directory.CreateTempSubdirectory("sweeper-").FullName;
     private readonly FileSystemBlobStore blobs;
     private readonly SqliteImageIndex index;
-    private readonly Clock clock = new() { Now = Start.AddHours(1) };
+    private readonly ManualClock clock = new(Start.AddHours(1));
 
     public SweeperTests()
     {
@@ -26,7 +27,7 @@ public sealed class SweeperTests : IDisposable
     {
         var committed = await AddAsync(ImageState.Committed, Start);
         var stalePending = await AddAsync(ImageState.Pending, Start);
-        var freshPending = await AddAsync(ImageState.Pending, clock.Now.AddMinutes(-1));
+        var freshPending = await AddAsync(ImageState.Pending, clock.GetUtcNow().AddMinutes(-1));
         var staleDeleting = await AddAsync(ImageState.Deleting, Start);
         var orphanId = Guid.NewGuid();
         await blobs.PutAsync(BlobKeys.ForVariant(orphanId, "original", "jpg"), new MemoryStream([1]), "image/jpeg", default);
@@ -52,7 +53,7 @@ public sealed class SweeperTests : IDisposable
 
         await Sweeper().SweepAsync(default);
 
-        Assert.False(await index.TransitionAsync(slow.ImageId, ImageState.Pending, ImageState.Committed, clock.Now, default));
+        Assert.False(await index.TransitionAsync(slow.ImageId, ImageState.Pending, ImageState.Committed, clock.GetUtcNow(), default));
         Assert.Null(await index.GetAsync(slow.ImageId, default));
     }
 
@@ -106,12 +107,5 @@ public sealed class SweeperTests : IDisposable
         }
 
         return list;
-    }
-
-    private sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; }
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }
