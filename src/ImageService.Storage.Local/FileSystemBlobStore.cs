@@ -73,17 +73,16 @@ public sealed class FileSystemBlobStore : IBlobStore
         return Task.FromResult(true);
     }
 
-    public async IAsyncEnumerable<string> ListKeysAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<string> ListKeysAsync(string prefix, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.Yield();
-        foreach (var file in Directory.EnumerateFiles(blobRoot, "*", SearchOption.AllDirectories))
+        // Start in the deepest folder the prefix names, so listing one image's keys reads only its folder.
+        var folderKey = prefix[..(prefix.LastIndexOf('/') + 1)];
+        var folder = folderKey.Length == 0 ? blobRoot : PathOf(folderKey.TrimEnd('/'));
+        foreach (var key in SortedKeys(folder, folderKey, prefix, startAfter))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var key = Path.GetRelativePath(blobRoot, file).Replace(Path.DirectorySeparatorChar, '/');
-            if (key.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                yield return key;
-            }
+            yield return key;
         }
     }
 
@@ -121,6 +120,48 @@ public sealed class FileSystemBlobStore : IBlobStore
             }
 
             folder = Path.GetDirectoryName(folder)!;
+        }
+    }
+
+    /// <summary>
+    /// The keys under <paramref name="folder"/> in ordinal order: entries are sorted by their key, a folder's
+    /// name counting as if it ended in '/', and folders that can hold no key wanted (before
+    /// <paramref name="startAfter"/>, or outside <paramref name="prefix"/>) are never opened.
+    /// </summary>
+    private static IEnumerable<string> SortedKeys(string folder, string folderKey, string prefix, string? startAfter)
+    {
+        foreach (var (entry, key) in SortedEntries(folder, folderKey))
+        {
+            if (entry is DirectoryInfo)
+            {
+                var inPrefix = key.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(key, StringComparison.Ordinal);
+                var reachesStart = startAfter is null || string.CompareOrdinal(key, startAfter) >= 0 || startAfter.StartsWith(key, StringComparison.Ordinal);
+                if (inPrefix && reachesStart)
+                {
+                    foreach (var inner in SortedKeys(entry.FullName, key, prefix, startAfter))
+                    {
+                        yield return inner;
+                    }
+                }
+            }
+            else if (key.StartsWith(prefix, StringComparison.Ordinal) && (startAfter is null || string.CompareOrdinal(key, startAfter) > 0))
+            {
+                yield return key;
+            }
+        }
+    }
+
+    private static List<(FileSystemInfo Entry, string Key)> SortedEntries(string folder, string folderKey)
+    {
+        try
+        {
+            return [.. new DirectoryInfo(folder).EnumerateFileSystemInfos()
+                .Select(entry => (Entry: entry, Key: folderKey + entry.Name + (entry is DirectoryInfo ? "/" : "")))
+                .OrderBy(entry => entry.Key, StringComparer.Ordinal)];
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return []; // emptied and removed by a concurrent delete
         }
     }
 }

@@ -34,8 +34,8 @@ public sealed class DynamoDbConsistencyTests(AwsEmulators emulators)
         Assert.Equal([real[0].ImageId], second.Select(r => r.ImageId));
 
         // The sweeper's clean-up finds exactly the orphans, and the real records keep their edges.
-        Assert.Equal(5, await index.RemoveOrphanEntriesAsync(default));
-        Assert.Equal(0, await index.RemoveOrphanEntriesAsync(default));
+        Assert.Equal(5, (await index.RemoveOrphanEntriesAsync(null, 1_000, default)).Removed);
+        Assert.Equal(0, (await index.RemoveOrphanEntriesAsync(null, 1_000, default)).Removed);
         Assert.Equal(3, (await index.ListAsync(new IndexQuery(null, "travel", 10), default)).Count);
     }
 
