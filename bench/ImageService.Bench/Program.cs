@@ -24,5 +24,10 @@ if (options.Runs("startup"))
     await StartupBenchmark.RunAsync(options, report);
 }
 
+if (options.Runs("sweep"))
+{
+    await SweepCostBenchmark.RunAsync(options, report);
+}
+
 await report.WriteAsync();
 return 0;

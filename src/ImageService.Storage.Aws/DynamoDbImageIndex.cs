@@ -161,7 +161,7 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
         };
         do
         {
-            var page = await dynamo.QueryAsync(request, cancellationToken);
+            var page = await AwsFailures.Guard("DynamoDB", () => dynamo.QueryAsync(request, cancellationToken));
             var records = await GetRecordsAsync((page.Items ?? []).Select(i => DynamoDbKeys.ImageIdFromPartition(i["pk"].S)), cancellationToken);
             foreach (var record in records.Values.Where(r => r.State != ImageState.Committed && r.StateChangedAt < before))
             {
@@ -173,14 +173,18 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
         while (request.ExclusiveStartKey is not null);
     }
 
-    /// <summary>Scans the table's keys (maintenance only, never on a request path) for tag edges whose record is gone.</summary>
-    public async Task<int> RemoveOrphanEntriesAsync(CancellationToken cancellationToken)
+    /// <summary>Scans a page of the table's keys (the full reconciliation only: never a request, never the routine
+    /// sweep) for tag edges whose record is gone.</summary>
+    public async Task<OrphanEntriesPage> RemoveOrphanEntriesAsync(string? from, int maxItems, CancellationToken cancellationToken)
     {
         var partitions = new Dictionary<string, (bool HasRecord, List<string> Edges)>();
-        var request = new ScanRequest { TableName = options.Table, ProjectionExpression = "pk, sk" };
+        var request = new ScanRequest { TableName = options.Table, ProjectionExpression = "pk, sk", ExclusiveStartKey = from is null ? null : ScanPosition(from) };
+        var read = 0;
         do
         {
-            var page = await dynamo.ScanAsync(request, cancellationToken);
+            request.Limit = maxItems - read;
+            var page = await AwsFailures.Guard("DynamoDB", () => dynamo.ScanAsync(request, cancellationToken));
+            read += page.Items?.Count ?? 0;
             // Image partitions only: the table also holds other item kinds, such as idempotency keys.
             foreach (var item in (page.Items ?? []).Where(i => i["pk"].S.StartsWith("image#", StringComparison.Ordinal)))
             {
@@ -199,11 +203,11 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
 
             request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
-        while (request.ExclusiveStartKey is not null);
+        while (request.ExclusiveStartKey is not null && read < maxItems);
 
-        // A scan is no snapshot: an upload may have written its record after the scan passed it. Re-read first.
+        // A scan is no snapshot, and a page may end between an image's record and its edges: re-read first.
         var orphans = new List<(Guid Id, string Sort)>();
-        foreach (var (partition, entry) in partitions.Where(p => !p.Value.HasRecord))
+        foreach (var (partition, entry) in partitions.Where(p => !p.Value.HasRecord && p.Value.Edges.Count > 0))
         {
             var imageId = DynamoDbKeys.ImageIdFromPartition(partition);
             if (await GetAsync(imageId, cancellationToken) is null)
@@ -213,7 +217,7 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
         }
 
         await WriteAsync(orphans.Select(o => new WriteRequest(new DeleteRequest(DynamoDbItems.Key(o.Id, o.Sort)))), cancellationToken);
-        return orphans.Count;
+        return new OrphanEntriesPage(read, orphans.Count, request.ExclusiveStartKey is { } next ? ScanPosition(next) : null);
     }
 
     public async Task ProbeAsync(CancellationToken cancellationToken)
@@ -298,4 +302,23 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
     /// <summary>Unprocessed batch items mean throttling: wait 50 ms, 100 ms, 200 ms … (at most 3.2 s) before retrying.</summary>
     private static Task BackOffAsync(int attempt, CancellationToken cancellationToken) =>
         attempt == 0 ? Task.CompletedTask : Task.Delay(TimeSpan.FromMilliseconds(50 << Math.Min(attempt - 1, 6)), cancellationToken);
+
+    /// <summary>A scan position as text for the caller to hand back: the key's <c>pk</c>, prefixed by its length, then <c>sk</c>.</summary>
+    private static string ScanPosition(Dictionary<string, AttributeValue> key) => $"{key["pk"].S.Length}:{key["pk"].S}{key["sk"].S}";
+
+    private static Dictionary<string, AttributeValue> ScanPosition(string position)
+    {
+        var colon = position.IndexOf(':');
+        if (colon < 1 || !int.TryParse(position.AsSpan(0, colon), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
+            || length > position.Length - colon - 1)
+        {
+            throw new ArgumentException($"'{position}' is not a position in the index that a previous page returned.", nameof(position));
+        }
+
+        return new()
+        {
+            ["pk"] = new AttributeValue { S = position.Substring(colon + 1, length) },
+            ["sk"] = new AttributeValue { S = position[(colon + 1 + length)..] },
+        };
+    }
 }

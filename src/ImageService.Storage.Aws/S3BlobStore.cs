@@ -58,12 +58,13 @@ public sealed class S3BlobStore(IAmazonS3 s3, AwsStorageOptions options) : IBlob
         return true;
     }
 
-    public async IAsyncEnumerable<string> ListKeysAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<string> ListKeysAsync(string prefix, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new ListObjectsV2Request { BucketName = options.Bucket, Prefix = prefix };
+        // S3 lists in UTF-8 byte order, which for the ASCII of valid keys is ordinal order; StartAfter resumes there.
+        var request = new ListObjectsV2Request { BucketName = options.Bucket, Prefix = prefix, StartAfter = startAfter };
         do
         {
-            var page = await s3.ListObjectsV2Async(request, cancellationToken);
+            var page = await AwsFailures.Guard("S3", () => s3.ListObjectsV2Async(request, cancellationToken));
             foreach (var item in page.S3Objects ?? [])
             {
                 yield return item.Key;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ImageService.Core;
 using ImageService.Core.Images;
 using ImageService.Core.Ports;
 
@@ -25,7 +26,7 @@ public sealed class FileSystemBlobStore : IBlobStore, IStagingArea
     public async Task PutAsync(string key, Stream content, string contentType, CancellationToken cancellationToken)
     {
         var target = PathOf(key);
-        var staging = Path.Combine(stagingRoot, $"{Guid.NewGuid():N}.part");
+        var staging = Path.Combine(stagingRoot, StagedFileNames.New(".part"));
         try
         {
             await using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
@@ -74,17 +75,16 @@ public sealed class FileSystemBlobStore : IBlobStore, IStagingArea
         return Task.FromResult(true);
     }
 
-    public async IAsyncEnumerable<string> ListKeysAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<string> ListKeysAsync(string prefix, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.Yield();
-        foreach (var file in Directory.EnumerateFiles(blobRoot, "*", SearchOption.AllDirectories))
+        // Start in the deepest folder the prefix names, so listing one image's keys reads only its folder.
+        var folderKey = prefix[..(prefix.LastIndexOf('/') + 1)];
+        var folder = folderKey.Length == 0 ? blobRoot : PathOf(folderKey.TrimEnd('/'));
+        foreach (var key in SortedKeys(folder, folderKey, prefix, startAfter))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var key = Path.GetRelativePath(blobRoot, file).Replace(Path.DirectorySeparatorChar, '/');
-            if (key.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                yield return key;
-            }
+            yield return key;
         }
     }
 
@@ -125,7 +125,7 @@ public sealed class FileSystemBlobStore : IBlobStore, IStagingArea
         }
     }
 
-    /// <summary>Part files of puts that a killed process never finished.</summary>
+    /// <summary>Part files of puts that a killed process never finished: all of an exited process, others by age.</summary>
     public int RemoveStale(DateTimeOffset olderThan)
     {
         var removed = 0;
@@ -133,7 +133,7 @@ public sealed class FileSystemBlobStore : IBlobStore, IStagingArea
         {
             try
             {
-                if (File.GetLastWriteTimeUtc(part) < olderThan.UtcDateTime)
+                if (StagedFileNames.IsOfExitedProcess(part) || File.GetLastWriteTimeUtc(part) < olderThan.UtcDateTime)
                 {
                     File.Delete(part);
                     removed++;
@@ -146,5 +146,47 @@ public sealed class FileSystemBlobStore : IBlobStore, IStagingArea
         }
 
         return removed;
+    }
+
+    /// <summary>
+    /// The keys under <paramref name="folder"/> in ordinal order: entries are sorted by their key, a folder's
+    /// name counting as if it ended in '/', and folders that can hold no key wanted (before
+    /// <paramref name="startAfter"/>, or outside <paramref name="prefix"/>) are never opened.
+    /// </summary>
+    private static IEnumerable<string> SortedKeys(string folder, string folderKey, string prefix, string? startAfter)
+    {
+        foreach (var (entry, key) in SortedEntries(folder, folderKey))
+        {
+            if (entry is DirectoryInfo)
+            {
+                var inPrefix = key.StartsWith(prefix, StringComparison.Ordinal) || prefix.StartsWith(key, StringComparison.Ordinal);
+                var reachesStart = startAfter is null || string.CompareOrdinal(key, startAfter) >= 0 || startAfter.StartsWith(key, StringComparison.Ordinal);
+                if (inPrefix && reachesStart)
+                {
+                    foreach (var inner in SortedKeys(entry.FullName, key, prefix, startAfter))
+                    {
+                        yield return inner;
+                    }
+                }
+            }
+            else if (key.StartsWith(prefix, StringComparison.Ordinal) && (startAfter is null || string.CompareOrdinal(key, startAfter) > 0))
+            {
+                yield return key;
+            }
+        }
+    }
+
+    private static List<(FileSystemInfo Entry, string Key)> SortedEntries(string folder, string folderKey)
+    {
+        try
+        {
+            return [.. new DirectoryInfo(folder).EnumerateFileSystemInfos()
+                .Select(entry => (Entry: entry, Key: folderKey + entry.Name + (entry is DirectoryInfo ? "/" : "")))
+                .OrderBy(entry => entry.Key, StringComparer.Ordinal)];
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return []; // emptied and removed by a concurrent delete
+        }
     }
 }

@@ -170,21 +170,40 @@ public sealed class SqliteImageIndex : IImageIndex
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {SqliteSchema.Columns} FROM images i WHERE i.state <> 'committed' AND i.state_changed_at < $before";
         command.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await SqliteFailures.Guard(() => command.ExecuteReaderAsync(cancellationToken));
         while (await reader.ReadAsync(cancellationToken))
         {
             yield return Read(reader);
         }
     }
 
-    public async Task<int> RemoveOrphanEntriesAsync(CancellationToken cancellationToken)
+    public Task<OrphanEntriesPage> RemoveOrphanEntriesAsync(string? from, int maxItems, CancellationToken cancellationToken) => SqliteFailures.Guard(async () =>
     {
         // Tags and records are written in one transaction, so this finds nothing unless the file was edited by hand.
+        // A page is the tag rows of at most maxItems images, in image id order (the image_tags_by_image index).
         await using var connection = Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM image_tags WHERE image_id NOT IN (SELECT image_id FROM images)";
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+        var imageIds = new List<string>();
+        await using (var select = connection.CreateCommand())
+        {
+            select.CommandText = "SELECT DISTINCT image_id FROM image_tags WHERE image_id > $from ORDER BY image_id LIMIT $limit";
+            select.Parameters.AddWithValue("$from", from ?? "");
+            select.Parameters.AddWithValue("$limit", maxItems);
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                imageIds.Add(reader.GetString(0));
+            }
+        }
+
+        await using var delete = connection.CreateCommand();
+        delete.CommandText = """
+            DELETE FROM image_tags WHERE image_id IN (SELECT value FROM json_each($ids))
+            AND image_id NOT IN (SELECT image_id FROM images)
+            """;
+        delete.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(imageIds, LocalJsonContext.Default.ListString));
+        var removed = await delete.ExecuteNonQueryAsync(cancellationToken);
+        return new OrphanEntriesPage(imageIds.Count, removed, imageIds.Count == maxItems ? imageIds[^1] : null);
+    });
 
     public async Task ProbeAsync(CancellationToken cancellationToken)
     {

@@ -11,7 +11,8 @@ using ImageService.RateLimits;
 using ImageService.Storage;
 using ImageService.Sweeping;
 
-var builder = WebApplication.CreateBuilder(args);
+var sweep = SweepCommand.Parse(args);
+var builder = WebApplication.CreateBuilder(sweep?.SettingArgs ?? args);
 
 builder.AddApiConventions();
 builder.AddApiErrors();
@@ -23,9 +24,9 @@ builder.AddImageProcessing();
 builder.AddSweeper();
 
 var app = builder.Build();
-if (args is ["sweep", ..])
+if (sweep is not null)
 {
-    return await app.SweepOnceAsync();
+    return await app.SweepOnceAsync(sweep);
 }
 
 app.UseApiErrors();

@@ -152,7 +152,8 @@ public sealed class OperationsTests
 
         public IAsyncEnumerable<ImageRecord> ListUnsettledAsync(DateTimeOffset before, CancellationToken cancellationToken) => throw new IOException(Secret);
 
-        public Task<int> RemoveOrphanEntriesAsync(CancellationToken cancellationToken) => throw new IOException(Secret);
+        public Task<OrphanEntriesPage> RemoveOrphanEntriesAsync(string? from, int maxItems, CancellationToken cancellationToken) =>
+            throw new IOException(Secret);
 
         public Task ProbeAsync(CancellationToken cancellationToken) => throw new IOException(Secret);
     }

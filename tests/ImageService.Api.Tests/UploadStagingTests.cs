@@ -86,9 +86,7 @@ public sealed class UploadStagingTests
     [Fact]
     public async Task The_folder_of_a_process_that_died_goes_and_only_stale_files_of_a_live_one()
     {
-        using var dead = Process.Start(new ProcessStartInfo("true"))!;
-        await dead.WaitForExitAsync();
-        var deadFolder = Directory.CreateTempSubdirectory($"{UploadStaging.FolderPrefix}{dead.Id}-").FullName;
+        var deadFolder = Directory.CreateTempSubdirectory($"{UploadStaging.FolderPrefix}{await ExitedProcessIdAsync()}-").FullName;
         var liveFolder = Directory.CreateTempSubdirectory($"{UploadStaging.FolderPrefix}{Environment.ProcessId}-").FullName;
         try
         {
@@ -157,25 +155,47 @@ public sealed class UploadStagingTests
     }
 
     [Fact]
-    public void The_blob_store_removes_only_stale_part_files()
+    public async Task Staged_files_of_an_exited_process_go_however_young_and_live_ones_only_when_stale()
     {
-        var root = Directory.CreateTempSubdirectory("staging-blobs-").FullName;
+        var root = Directory.CreateTempSubdirectory("staging-files-").FullName;
         try
         {
-            var store = new FileSystemBlobStore(root);
-            var stale = Path.Combine(root, "staging", "a.part");
-            var fresh = Path.Combine(root, "staging", "b.part");
-            File.WriteAllText(stale, "x");
-            File.WriteAllText(fresh, "y");
-            File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-2));
+            var deadId = await ExitedProcessIdAsync();
+            var store = new FileSystemBlobStore(Path.Combine(root, "data"));
+            var configured = Path.Combine(root, "uploads");
+            using var staging = new UploadStaging(new UploadStagingOptions { TempFolder = configured });
+            var folders = new[] { Path.Combine(root, "data", "staging"), staging.Folder };
+            var (dead, stale, live) = (new List<string>(), new List<string>(), new List<string>());
+            foreach (var folder in folders)
+            {
+                dead.Add(Path.Combine(folder, $"{deadId}-{Guid.NewGuid():N}.part"));
+                stale.Add(Path.Combine(folder, $"{Environment.ProcessId}-{Guid.NewGuid():N}.part"));
+                live.Add(Path.Combine(folder, $"{Environment.ProcessId}-{Guid.NewGuid():N}.part"));
+            }
 
-            Assert.Equal(1, store.RemoveStale(DateTimeOffset.UtcNow.AddHours(-1)));
-            Assert.False(File.Exists(stale));
-            Assert.True(File.Exists(fresh));
+            foreach (var file in dead.Concat(stale).Concat(live))
+            {
+                File.WriteAllText(file, "x");
+            }
+
+            stale.ForEach(file => File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-2)));
+            var cutoff = DateTimeOffset.UtcNow.AddHours(-1);
+
+            Assert.Equal(2, store.RemoveStale(cutoff));
+            Assert.Equal(2, staging.RemoveStale(cutoff));
+            Assert.All(dead.Concat(stale), file => Assert.False(File.Exists(file), file));
+            Assert.All(live, file => Assert.True(File.Exists(file), file));
         }
         finally
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    private static async Task<int> ExitedProcessIdAsync()
+    {
+        using var exited = Process.Start(new ProcessStartInfo("true"))!;
+        await exited.WaitForExitAsync();
+        return exited.Id;
     }
 }

@@ -34,8 +34,8 @@ public sealed class DynamoDbConsistencyTests(AwsEmulators emulators)
         Assert.Equal([real[0].ImageId], second.Select(r => r.ImageId));
 
         // The sweeper's clean-up finds exactly the orphans, and the real records keep their edges.
-        Assert.Equal(5, await index.RemoveOrphanEntriesAsync(default));
-        Assert.Equal(0, await index.RemoveOrphanEntriesAsync(default));
+        Assert.Equal(5, (await index.RemoveOrphanEntriesAsync(null, 1_000, default)).Removed);
+        Assert.Equal(0, (await index.RemoveOrphanEntriesAsync(null, 1_000, default)).Removed);
         Assert.Equal(3, (await index.ListAsync(new IndexQuery(null, "travel", 10), default)).Count);
     }
 
@@ -43,18 +43,24 @@ public sealed class DynamoDbConsistencyTests(AwsEmulators emulators)
     public async Task No_list_query_scans_the_table()
     {
         var table = await emulators.CreateTableAsync();
-        var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
+        var counter = new RequestCounter();
+        using var dynamo = emulators.CountedDynamoDb(counter);
+        var index = new DynamoDbImageIndex(dynamo, new AwsStorageOptions { Table = table });
         await index.TryAddAsync(ImageIndexContract.Record("alice", 1, "travel"), default);
+        var described = await emulators.DynamoDb.DescribeTableAsync(table);
 
         foreach (var query in new[] { new IndexQuery(null, null, 5), new IndexQuery("alice", null, 5), new IndexQuery(null, "travel", 5), new IndexQuery("alice", "travel", 5) })
         {
             var (indexName, _, partitions) = DynamoDbKeys.Route(query);
-            var described = await emulators.DynamoDb.DescribeTableAsync(table);
+            counter.Reset();
 
-            // Each query names a keys-only index of the deployed table and concrete partitions of it.
-            Assert.Contains(described.Table.GlobalSecondaryIndexes, i => i.IndexName == indexName && i.Projection.ProjectionType == "KEYS_ONLY");
-            Assert.NotEmpty(partitions);
             Assert.Single(await index.ListAsync(query, default));
+
+            // What was really sent: one query per partition of a keys-only index, then the records by key; no scan.
+            Assert.Contains(described.Table.GlobalSecondaryIndexes, i => i.IndexName == indexName && i.Projection.ProjectionType == "KEYS_ONLY");
+            Assert.Equal(0, counter.CountOf("Scan"));
+            Assert.Equal(partitions.Length, counter.CountOf("Query"));
+            Assert.All(counter.Operations, operation => Assert.Contains(operation, new[] { "Query", "BatchGetItem" }));
         }
     }
 }

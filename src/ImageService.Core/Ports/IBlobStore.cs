@@ -16,8 +16,13 @@ public interface IBlobStore
     /// <summary>Removes the blob; returns false when there was none. Deleting twice is not an error.</summary>
     Task<bool> DeleteAsync(string key, CancellationToken cancellationToken);
 
-    /// <summary>Lists every key that starts with <paramref name="prefix"/> (an empty prefix lists all).</summary>
-    IAsyncEnumerable<string> ListKeysAsync(string prefix, CancellationToken cancellationToken);
+    /// <summary>Lists the keys that start with <paramref name="prefix"/> (an empty prefix lists all) in ordinal order,
+    /// only those after <paramref name="startAfter"/> when it is set, so a long listing can stop and resume. The
+    /// cost of reaching <paramref name="startAfter"/> must not be a read of every key before it.</summary>
+    IAsyncEnumerable<string> ListKeysAsync(string prefix, string? startAfter, CancellationToken cancellationToken);
+
+    /// <summary>Lists every key that starts with <paramref name="prefix"/>, in ordinal order.</summary>
+    IAsyncEnumerable<string> ListKeysAsync(string prefix, CancellationToken cancellationToken) => ListKeysAsync(prefix, null, cancellationToken);
 
     /// <summary>Throws when the store cannot currently serve requests (used by the readiness check).</summary>
     Task ProbeAsync(CancellationToken cancellationToken);

@@ -28,13 +28,20 @@ public interface IImageIndex
     /// <summary>Removes the record if it is in <paramref name="expected"/>; returns false when there was none in that state.</summary>
     Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken);
 
-    /// <summary>Records not committed (pending or deleting) whose state last changed before <paramref name="before"/>.</summary>
+    /// <summary>Records not committed (pending or deleting) whose state last changed before <paramref name="before"/>.
+    /// The routine sweep's only read: its cost must depend on how many records are unsettled, not on how many exist.</summary>
     IAsyncEnumerable<ImageRecord> ListUnsettledAsync(DateTimeOffset before, CancellationToken cancellationToken);
 
-    /// <summary>Removes index entries that belong to no record (left by a crash between writes); returns how many.
-    /// A maintenance operation: it may read the whole index.</summary>
-    Task<int> RemoveOrphanEntriesAsync(CancellationToken cancellationToken);
+    /// <summary>Removes index entries that belong to no record (left by a crash between writes), reading at most
+    /// <paramref name="maxItems"/> items of the index from <paramref name="from"/> (the <see cref="OrphanEntriesPage.Next"/>
+    /// of the previous page; null to start). Page after page, this reads the whole index: it is for the rare full
+    /// reconciliation, never for the routine sweep.</summary>
+    Task<OrphanEntriesPage> RemoveOrphanEntriesAsync(string? from, int maxItems, CancellationToken cancellationToken);
 
     /// <summary>Throws when the index cannot currently serve requests (used by the readiness check).</summary>
     Task ProbeAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>One page of the orphan clean-up: how many items it read and removed, and where the next page starts
+/// (null once the whole index has been read).</summary>
+public sealed record OrphanEntriesPage(int Read, int Removed, string? Next);

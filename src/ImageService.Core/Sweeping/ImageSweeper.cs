@@ -5,12 +5,17 @@ using Microsoft.Extensions.Logging;
 namespace ImageService.Core.Sweeping;
 
 /// <summary>
-/// Finishes what failures and crashes leave behind: removes abandoned pending uploads with their blobs,
-/// finishes interrupted deletes, deletes blobs that no record owns, and drops index entries that no record
-/// owns. Every step is idempotent and conditional, so several instances may sweep at once.
+/// Finishes what failures and crashes leave behind. The routine sweep (<see cref="SweepAsync"/>, in the
+/// background of every process) reads only the unsettled records and the blob keys they list, so its cost is
+/// what there is to repair, not the size of the catalogue. The full reconciliation (<see cref="ReconcileAsync"/>,
+/// <c>sweep --full</c>) compares the bucket with the records and the index with itself, a bounded page per run.
+/// Every step is idempotent and conditional, so several instances may sweep at once.
 /// </summary>
 public sealed class ImageSweeper(IImageIndex index, IBlobStore blobs, SweeperOptions options, TimeProvider time, ILogger<ImageSweeper> logger)
 {
+    private const string ImagesPrefix = "images/";
+
+    /// <summary>Removes abandoned pending uploads with their blobs and finishes interrupted deletes.</summary>
     public async Task<SweepReport> SweepAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -34,20 +39,68 @@ public sealed class ImageSweeper(IImageIndex index, IBlobStore blobs, SweeperOpt
                 continue;
             }
 
-            // Blobs before the record: the record is what tells the next sweep there is still something to do.
-            await DeleteBlobsAsync(record.ImageId, cancellationToken);
+            // The record is written, listing every variant key, before any blob is put, so its keys are all the blobs
+            // there can be. Blobs before the record: the record is what tells the next sweep there is still work.
+            foreach (var variant in record.Variants)
+            {
+                await blobs.DeleteAsync(variant.Key, cancellationToken);
+            }
+
             if (await index.RemoveAsync(record.ImageId, ImageState.Deleting, cancellationToken))
             {
                 _ = record.State == ImageState.Pending ? abandoned++ : finished++;
             }
         }
 
-        var orphanBlobs = await RemoveOrphanBlobsAsync(cancellationToken);
-        var orphanEntries = await index.RemoveOrphanEntriesAsync(cancellationToken);
-        var report = new SweepReport(abandoned, finished, orphanBlobs, orphanEntries);
+        var report = new SweepReport(abandoned, finished);
+        logger.LogInformation("Swept: {AbandonedUploads} abandoned uploads, {FinishedDeletes} deletes finished",
+            report.AbandonedUploads, report.FinishedDeletes);
+        return report;
+    }
+
+    /// <summary>
+    /// One run of the full reconciliation: at most <see cref="SweeperOptions.FullPageSize"/> blob keys and index items
+    /// read, starting at <paramref name="from"/> (the <see cref="FullSweepReport.Next"/> of the previous run; null to
+    /// start). First the bucket, key by key, against the records; then the index's orphan entries. Throws
+    /// <see cref="ArgumentException"/> when <paramref name="from"/> is not a marker a run returned.
+    /// </summary>
+    public async Task<FullSweepReport> ReconcileAsync(string? from, CancellationToken cancellationToken)
+    {
+        var position = from is null ? FullSweepMarker.Beginning : FullSweepMarker.Decode(from);
+        var budget = options.FullPageSize;
+        int blobsChecked = 0, orphanBlobs = 0, entriesChecked = 0, orphanEntries = 0;
+        string? next = null;
+
+        if (position.Phase == FullSweepMarker.Blobs)
+        {
+            var keys = new List<string>();
+            await foreach (var key in blobs.ListKeysAsync(ImagesPrefix, position.After, cancellationToken))
+            {
+                keys.Add(key);
+                if (keys.Count == budget)
+                {
+                    break;
+                }
+            }
+
+            blobsChecked = keys.Count;
+            orphanBlobs = await RemoveOrphanBlobsAsync(keys, cancellationToken);
+            budget -= keys.Count;
+            position = budget == 0 ? new FullSweepMarker(FullSweepMarker.Blobs, keys[^1]) : new FullSweepMarker(FullSweepMarker.Entries, null);
+            next = budget == 0 ? position.Encode() : null;
+        }
+
+        if (position.Phase == FullSweepMarker.Entries && budget > 0)
+        {
+            var page = await index.RemoveOrphanEntriesAsync(position.After, budget, cancellationToken);
+            (entriesChecked, orphanEntries) = (page.Read, page.Removed);
+            next = page.Next is null ? null : new FullSweepMarker(FullSweepMarker.Entries, page.Next).Encode();
+        }
+
+        var report = new FullSweepReport(blobsChecked, orphanBlobs, entriesChecked, orphanEntries, next);
         logger.LogInformation(
-            "Swept: {AbandonedUploads} abandoned uploads, {FinishedDeletes} deletes finished, {OrphanBlobs} orphan blobs, {OrphanEntries} orphan index entries",
-            report.AbandonedUploads, report.FinishedDeletes, report.OrphanBlobs, report.OrphanIndexEntries);
+            "Full sweep: {BlobsChecked} blobs checked, {OrphanBlobs} orphan blobs, {IndexItemsChecked} index items checked, {OrphanEntries} orphan index entries; {Next}",
+            report.BlobsChecked, report.OrphanBlobs, report.IndexItemsChecked, report.OrphanIndexEntries, next is null ? "done" : "more to do");
         return report;
     }
 
@@ -55,28 +108,17 @@ public sealed class ImageSweeper(IImageIndex index, IBlobStore blobs, SweeperOpt
     /// A record is written (pending) before any of its blobs, and removed only after them; so a blob whose image
     /// has no record at all belongs to an upload or delete that is over, and is garbage.
     /// </summary>
-    private async Task<int> RemoveOrphanBlobsAsync(CancellationToken cancellationToken)
+    private async Task<int> RemoveOrphanBlobsAsync(List<string> keys, CancellationToken cancellationToken)
     {
-        var byImage = new Dictionary<Guid, List<string>>();
-        await foreach (var key in blobs.ListKeysAsync("images/", cancellationToken))
-        {
-            var parts = key.Split('/');
-            if (parts.Length == 3 && Guid.TryParseExact(parts[1], "D", out var imageId))
-            {
-                byImage.TryAdd(imageId, []);
-                byImage[imageId].Add(key);
-            }
-        }
-
         var removed = 0;
-        foreach (var (imageId, keys) in byImage)
+        foreach (var image in keys.GroupBy(ImageIdOf).Where(g => g.Key is not null))
         {
-            if (await index.GetAsync(imageId, cancellationToken) is not null)
+            if (await index.GetAsync(image.Key!.Value, cancellationToken) is not null)
             {
                 continue;
             }
 
-            foreach (var key in keys)
+            foreach (var key in image)
             {
                 removed += await blobs.DeleteAsync(key, cancellationToken) ? 1 : 0;
             }
@@ -85,21 +127,13 @@ public sealed class ImageSweeper(IImageIndex index, IBlobStore blobs, SweeperOpt
         return removed;
     }
 
-    private async Task DeleteBlobsAsync(Guid imageId, CancellationToken cancellationToken)
-    {
-        // By prefix rather than from the record, to catch a blob written for a variant the record does not list.
-        var keys = new List<string>();
-        await foreach (var key in blobs.ListKeysAsync(BlobKeys.ImagePrefix(imageId), cancellationToken))
-        {
-            keys.Add(key);
-        }
-
-        foreach (var key in keys)
-        {
-            await blobs.DeleteAsync(key, cancellationToken);
-        }
-    }
+    /// <summary>The image a key of the form <c>images/{id}/{file}</c> belongs to (see <see cref="BlobKeys.ForVariant"/>).</summary>
+    private static Guid? ImageIdOf(string key) =>
+        key.Split('/') is [_, var id, _] && Guid.TryParseExact(id, "D", out var imageId) ? imageId : null;
 }
 
-/// <summary>What one sweep did.</summary>
-public sealed record SweepReport(int AbandonedUploads, int FinishedDeletes, int OrphanBlobs, int OrphanIndexEntries);
+/// <summary>What one routine sweep did.</summary>
+public sealed record SweepReport(int AbandonedUploads, int FinishedDeletes);
+
+/// <summary>What one run of the full reconciliation did, and the marker to resume from (null when it is complete).</summary>
+public sealed record FullSweepReport(int BlobsChecked, int OrphanBlobs, int IndexItemsChecked, int OrphanIndexEntries, string? Next);

@@ -16,6 +16,9 @@ public sealed class SweeperOptions
     /// <summary>How long a delete may stay unfinished before the sweeper finishes it.</summary>
     public int DeletingAgeSeconds { get; set; } = 60;
 
+    /// <summary>How many blob keys and index items one full reconciliation run (<c>sweep --full</c>) reads at most.</summary>
+    public int FullPageSize { get; set; } = 10_000;
+
     public IEnumerable<string> Validate()
     {
         if (IntervalSeconds is < 1 or > 86_400)
@@ -31,6 +34,11 @@ public sealed class SweeperOptions
         if (DeletingAgeSeconds is < 0 or > 604_800)
         {
             yield return "Sweeper:DeletingAgeSeconds must be between 0 and 604800.";
+        }
+
+        if (FullPageSize is < 1 or > 1_000_000)
+        {
+            yield return "Sweeper:FullPageSize must be between 1 and 1000000.";
         }
     }
 }

@@ -111,7 +111,7 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
 
     private string NewStagingPath()
     {
-        return Path.Combine(staging.Folder, $"{Guid.NewGuid():N}.upload");
+        return Path.Combine(staging.Folder, StagedFileNames.New(".upload"));
     }
 
     private async Task<long> StageAsync(Stream body, string path, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using ImageService.Core;
 using ImageService.Core.Ports;
 
 namespace ImageService.Processing;
@@ -7,7 +8,8 @@ namespace ImageService.Processing;
 /// readable by the service's user only: by default a fresh folder per process, created with mode 0700 under a
 /// random name that nobody can create first; a configured folder is created 0700, and an existing one that other
 /// users can enter is refused rather than used. Stale files, left by processes that died
-/// mid-request, are removed: all of those in the folder of a process that has exited, and by age elsewhere.
+/// mid-request, are removed: every file of a process that has exited (the folder is named after it, and so is each
+/// file), and any file older than <see cref="UploadStagingOptions.StaleAfterSeconds"/>.
 /// </summary>
 internal sealed class UploadStaging : IStagingArea, IDisposable
 {
@@ -42,7 +44,7 @@ internal sealed class UploadStaging : IStagingArea, IDisposable
         var removed = 0;
         foreach (var candidate in SafeEnumerate(() => Directory.EnumerateDirectories(Path.GetTempPath(), FolderPrefix + "*")))
         {
-            if (OwnerIsGone(candidate))
+            if (StagedFileNames.IsOfExitedProcess(candidate, FolderPrefix))
             {
                 // Nothing of a dead process is in use any more, however young.
                 removed += SafeEnumerate(() => Directory.EnumerateFiles(candidate)).Count();
@@ -70,28 +72,6 @@ internal sealed class UploadStaging : IStagingArea, IDisposable
         // mkdtemp underneath: a new folder of mode 0700, failing rather than reusing one that exists. The process id
         // in the name tells a later process whether the owner is still alive.
         Directory.CreateTempSubdirectory($"{FolderPrefix}{Environment.ProcessId}-").FullName;
-
-    /// <summary>The folder's process has exited (its id may since be reused: then only age tells).</summary>
-    private static bool OwnerIsGone(string folder)
-    {
-        var name = Path.GetFileName(folder)[FolderPrefix.Length..];
-        var dash = name.IndexOf('-', StringComparison.Ordinal);
-        if (dash < 1 || !int.TryParse(name.AsSpan(0, dash), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var processId)
-            || processId == Environment.ProcessId)
-        {
-            return false;
-        }
-
-        try
-        {
-            using var owner = System.Diagnostics.Process.GetProcessById(processId);
-            return owner.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return true;
-        }
-    }
 
     private string CreateConfiguredFolder()
     {
@@ -123,7 +103,7 @@ internal sealed class UploadStaging : IStagingArea, IDisposable
         var removed = 0;
         foreach (var file in SafeEnumerate(() => Directory.EnumerateFiles(path)))
         {
-            if (File.GetLastWriteTimeUtc(file) < olderThan.UtcDateTime && TryDelete(() => File.Delete(file)))
+            if ((StagedFileNames.IsOfExitedProcess(file) || File.GetLastWriteTimeUtc(file) < olderThan.UtcDateTime) && TryDelete(() => File.Delete(file)))
             {
                 removed++;
             }

@@ -15,19 +15,43 @@ internal static class SweeperSetup
         return builder;
     }
 
-    /// <summary><c>sweep</c> on the command line: stale staged files removed, one sweep against the configured stores, its
-    /// report as JSON, exit.</summary>
-    public static async Task<int> SweepOnceAsync(this WebApplication app)
+    /// <summary>
+    /// <c>sweep</c> on the command line: with <c>--full</c>, one bounded page of the full reconciliation first (a bad
+    /// <c>--from</c> stops before any work); then stale staged files and the routine sweep; the report as JSON on stdout, exit.
+    /// </summary>
+    public static async Task<int> SweepOnceAsync(this WebApplication app, SweepCommand command)
     {
+        if (command.Error is not null)
+        {
+            await Console.Error.WriteLineAsync(command.Error);
+            return 2;
+        }
+
+        var sweeper = app.Services.GetRequiredService<ImageSweeper>();
+        FullSweepReport? full = null;
+        if (command.Full)
+        {
+            try
+            {
+                full = await sweeper.ReconcileAsync(command.From, CancellationToken.None);
+            }
+            catch (ArgumentException e)
+            {
+                await Console.Error.WriteLineAsync(e.Message);
+                return 2;
+            }
+        }
+
         app.Services.GetRequiredService<StagingJanitor>().RemoveStale();
-        var report = await app.Services.GetRequiredService<ImageSweeper>().SweepAsync(CancellationToken.None);
-        Console.WriteLine(JsonSerializer.Serialize(report, ApiJsonContext.Default.SweepReport));
+        var routine = await sweeper.SweepAsync(CancellationToken.None);
+        var report = new SweepCommandReport(routine.AbandonedUploads, routine.FinishedDeletes, full);
+        Console.WriteLine(JsonSerializer.Serialize(report, SweepJsonContext.Default.SweepCommandReport));
         return 0;
     }
 }
 
-/// <summary>Sweeps (the staging areas, then the stores) every <see cref="SweeperOptions.IntervalSeconds"/> while the web
-/// process runs.</summary>
+/// <summary>Runs the routine sweep (the staging areas, then the stores; never the full reconciliation) every
+/// <see cref="SweeperOptions.IntervalSeconds"/> while the web process runs.</summary>
 internal sealed class SweeperService(ImageSweeper sweeper, StagingJanitor janitor, SweeperOptions options, ILogger<SweeperService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

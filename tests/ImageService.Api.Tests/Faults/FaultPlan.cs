@@ -73,7 +73,8 @@ public sealed class FaultyBlobStore(IBlobStore inner, FaultPlan plan) : IBlobSto
         return inner.DeleteAsync(key, cancellationToken);
     }
 
-    public IAsyncEnumerable<string> ListKeysAsync(string prefix, CancellationToken cancellationToken) => inner.ListKeysAsync(prefix, cancellationToken);
+    public IAsyncEnumerable<string> ListKeysAsync(string prefix, string? startAfter, CancellationToken cancellationToken) =>
+        inner.ListKeysAsync(prefix, startAfter, cancellationToken);
 
     public Task ProbeAsync(CancellationToken cancellationToken) => inner.ProbeAsync(cancellationToken);
 }
@@ -114,7 +115,8 @@ public sealed class FaultyIndex(IImageIndex inner, FaultPlan plan) : IImageIndex
         }
     }
 
-    public Task<int> RemoveOrphanEntriesAsync(CancellationToken cancellationToken) => inner.RemoveOrphanEntriesAsync(cancellationToken);
+    public Task<OrphanEntriesPage> RemoveOrphanEntriesAsync(string? from, int maxItems, CancellationToken cancellationToken) =>
+        inner.RemoveOrphanEntriesAsync(from, maxItems, cancellationToken);
 
     public Task ProbeAsync(CancellationToken cancellationToken) => inner.ProbeAsync(cancellationToken);
 }

@@ -56,7 +56,7 @@ public sealed class ServiceProcess : IDisposable
     /// <summary>Runs <c>ImageService sweep</c> against the same stores and returns what it printed.</summary>
     public static async Task<string> SweepAsync(IReadOnlyDictionary<string, string?> settings)
     {
-        var start = Start(settings, ["sweep", "--Sweeper:PendingAgeSeconds=0", "--Sweeper:DeletingAgeSeconds=0", "--Uploads:StaleAfterSeconds=0"]);
+        var start = Start(settings, ["sweep", "--Sweeper:PendingAgeSeconds=0", "--Sweeper:DeletingAgeSeconds=0"]);
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         var errors = await process.StandardError.ReadToEndAsync();

@@ -50,6 +50,22 @@ public sealed class AwsEmulators : IAsyncLifetime
         DynamoDb = new AmazonDynamoDBClient(AwsClients.DynamoDbConfig(DynamoDbEndpoint, "us-east-1"));
     }
 
+    /// <summary>A DynamoDB client on these emulators whose every HTTP request <paramref name="counter"/> counts.</summary>
+    public AmazonDynamoDBClient CountedDynamoDb(RequestCounter counter)
+    {
+        var config = AwsClients.DynamoDbConfig(DynamoDbEndpoint, "us-east-1");
+        config.HttpClientFactory = counter;
+        return new AmazonDynamoDBClient(config);
+    }
+
+    /// <summary>An S3 client on these emulators whose every HTTP request <paramref name="counter"/> counts.</summary>
+    public AmazonS3Client CountedS3(RequestCounter counter)
+    {
+        var config = AwsClients.S3Config(S3Endpoint, "us-east-1", forcePathStyle: null);
+        config.HttpClientFactory = counter;
+        return new AmazonS3Client(config);
+    }
+
     /// <summary>The settings that point the service at these emulators.</summary>
     public Dictionary<string, string?> ServiceSettings(string bucket, string table) => new()
     {

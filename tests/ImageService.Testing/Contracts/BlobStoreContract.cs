@@ -76,6 +76,24 @@ public abstract class BlobStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_listing_is_in_ordinal_order_and_resumes_after_a_given_key()
+    {
+        // Keys shaped like real ones (folders of equal length): s3rver, unlike S3, orders a folder "a.b/" after "a/".
+        string[] keys = ["images/b/original.jpg", "images/a/x.jpg", "images/a/display.webp", "images/c/original.jpg"];
+        foreach (var key in keys)
+        {
+            await Store.PutAsync(key, new MemoryStream([7]), "application/octet-stream", default);
+        }
+
+        var all = await ToListAsync(Store.ListKeysAsync("images/", default));
+        var rest = await ToListAsync(Store.ListKeysAsync("images/", "images/a/x.jpg", default));
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal), all);
+        Assert.Equal(["images/b/original.jpg", "images/c/original.jpg"], rest);
+        Assert.Empty(await ToListAsync(Store.ListKeysAsync("images/", "images/c/original.jpg", default)));
+    }
+
+    [Fact]
     public async Task Concurrent_puts_of_different_keys_all_land()
     {
         var puts = Enumerable.Range(0, 16).Select(i =>

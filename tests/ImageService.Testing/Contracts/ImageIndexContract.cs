@@ -239,8 +239,35 @@ public abstract class ImageIndexContract : IAsyncLifetime
     {
         await Index.TryAddAsync(Record("alice", 1, "travel", "food"), default);
 
-        Assert.Equal(0, await Index.RemoveOrphanEntriesAsync(default));
+        var page = await Index.RemoveOrphanEntriesAsync(null, 1_000, default);
+
+        Assert.Equal((0, null), (page.Removed, page.Next));
         Assert.Single(await ListIds(new IndexQuery(null, "food", 10)));
+    }
+
+    [Fact]
+    public async Task The_orphan_clean_up_reads_the_index_in_bounded_pages_that_resume_where_they_stopped()
+    {
+        var records = Enumerable.Range(0, 7).Select(i => Record("alice", i, "travel")).ToList();
+        foreach (var record in records)
+        {
+            await Index.TryAddAsync(record, default);
+        }
+
+        var pages = new List<OrphanEntriesPage>();
+        string? from = null;
+        do
+        {
+            var page = await Index.RemoveOrphanEntriesAsync(from, 2, default);
+            pages.Add(page);
+            from = page.Next;
+        }
+        while (from is not null && pages.Count < 100);
+
+        Assert.All(pages, page => Assert.InRange(page.Read, 0, 2));
+        Assert.InRange(pages.Count, 4, 99); // at least seven items in pages of two, and an end
+        Assert.Equal(0, pages.Sum(p => p.Removed));
+        Assert.Equal(records.Select(r => r.ImageId).Order(), (await ListIds(new IndexQuery(null, "travel", 10))).Order());
     }
 
     [Fact]

@@ -1,0 +1,42 @@
+namespace ImageService.Sweeping;
+
+/// <summary>
+/// The <c>sweep</c> command line: <c>sweep</c> runs the routine sweep; <c>sweep --full [--from MARKER]</c> first runs
+/// one page of the full reconciliation, from the <c>next</c> marker an earlier run printed. The rest of the line
+/// is settings (<c>--Sweeper:FullPageSize=500</c>), handed to configuration without the command's own words, which
+/// the configuration parser would otherwise read as a key swallowing the next argument.
+/// </summary>
+internal sealed record SweepCommand(bool Full, string? From, string[] SettingArgs, string? Error)
+{
+    /// <summary>The command, or null when the line is not a <c>sweep</c>.</summary>
+    public static SweepCommand? Parse(string[] args)
+    {
+        if (args is not ["sweep", .. var rest])
+        {
+            return null;
+        }
+
+        var (full, from, settings) = (false, (string?)null, new List<string>());
+        for (var i = 0; i < rest.Length; i++)
+        {
+            switch (rest[i])
+            {
+                case "--full":
+                    full = true;
+                    break;
+                case "--from" when i + 1 < rest.Length:
+                    from = rest[++i];
+                    break;
+                case "--from":
+                    return new(full, from, [.. settings], "'--from' needs the 'next' marker of an earlier 'sweep --full' run.");
+                default:
+                    settings.Add(rest[i]);
+                    break;
+            }
+        }
+
+        return from is not null && !full
+            ? new(full, from, [.. settings], "'--from' resumes a full reconciliation: use it with '--full'.")
+            : new(full, from, [.. settings], null);
+    }
+}

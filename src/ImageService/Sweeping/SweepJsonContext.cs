@@ -1,0 +1,15 @@
+using System.Text.Json.Serialization;
+using ImageService.Core.Sweeping;
+
+namespace ImageService.Sweeping;
+
+/// <summary>What the <c>sweep</c> command prints: the routine sweep's counts, and with <c>--full</c> the page of the
+/// reconciliation it ran, whose <c>next</c> (null once complete) is the marker for <c>--from</c>.</summary>
+internal sealed record SweepCommandReport(
+    int AbandonedUploads,
+    int FinishedDeletes,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] FullSweepReport? Full);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(SweepCommandReport))]
+internal sealed partial class SweepJsonContext : JsonSerializerContext;

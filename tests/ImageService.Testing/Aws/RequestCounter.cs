@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using Amazon.Runtime;
+
+namespace ImageService.Testing.Aws;
+
+/// <summary>
+/// Counts the HTTP requests SDK clients really send to the emulators, by operation (<c>Query</c>, <c>Scan</c>,
+/// <c>BatchGetItem</c> … for DynamoDB; <c>ListObjects</c>, <c>GET</c>, <c>DELETE</c> … for S3), so a test can
+/// assert what a piece of work cost. Put it on a client's config as its <see cref="HttpClientFactory"/>
+/// (see <see cref="AwsEmulators.CountedDynamoDb"/>); SDK retries count as the requests they are.
+/// </summary>
+public sealed class RequestCounter : HttpClientFactory
+{
+    private readonly ConcurrentQueue<string> operations = new();
+
+    public int Count => operations.Count;
+
+    /// <summary>Every request sent since the last <see cref="Reset"/>, in order.</summary>
+    public IReadOnlyList<string> Operations => [.. operations];
+
+    public int CountOf(string operation) => operations.Count(o => o == operation);
+
+    public void Reset() => operations.Clear();
+
+    public override HttpClient CreateHttpClient(IClientConfig clientConfig) =>
+        new(new CountingHandler(this) { InnerHandler = new SocketsHttpHandler() });
+
+    private static string OperationOf(HttpRequestMessage request)
+    {
+        if (request.Headers.TryGetValues("X-Amz-Target", out var targets))
+        {
+            var target = targets.First();
+            return target[(target.IndexOf('.') + 1)..];
+        }
+
+        return request.Method == HttpMethod.Get && (request.RequestUri?.Query.Contains("list-type=2", StringComparison.Ordinal) ?? false)
+            ? "ListObjects"
+            : request.Method.Method;
+    }
+
+    private sealed class CountingHandler(RequestCounter counter) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            counter.operations.Enqueue(OperationOf(request));
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+}
