@@ -6,22 +6,24 @@ using ImageService.Core.Ports;
 namespace ImageService.Storage.Aws;
 
 /// <summary>
-/// Idempotency-Key claims as items of the image table (<c>pk = idem#{key}</c>), each claim one conditional put.
+/// Idempotency-Key claims as items of the image table (<c>pk = idem#{key}</c>), each change one conditional write.
 /// <c>expires_at_epoch</c> is the table's TTL attribute, so DynamoDB drops old keys by itself; until it does,
-/// the condition treats an expired key as free.
+/// the condition treats an expired key as free. When a condition fails the item is read back with a consistent
+/// read: the SDK retries a write whose answer was lost, and that retry fails the condition the first attempt met.
 /// </summary>
 public sealed class DynamoDbIdempotencyStore(IAmazonDynamoDB dynamo, AwsStorageOptions options) : IIdempotencyStore
 {
     private const string SortKey = "idem";
+    private const string Store = "The DynamoDB idempotency table";
 
     public async Task<IdempotencyClaim> TryClaimAsync(
-        string key, string fingerprint, DateTimeOffset now, DateTimeOffset expiresAt, DateTimeOffset abandonedBefore, CancellationToken cancellationToken)
+        string key, string fingerprint, string owner, DateTimeOffset now, DateTimeOffset leaseUntil, DateTimeOffset expiresAt,
+        CancellationToken cancellationToken)
     {
-        for (var attempt = 0; attempt < 3; attempt++)
+        // Twice at most: a claim released between a failed write and the read-back leaves nothing to read.
+        for (var attempt = 0; attempt < 2; attempt++)
         {
-            try
-            {
-                await dynamo.PutItemAsync(new PutItemRequest
+            if (await WriteAsync(() => dynamo.PutItemAsync(new PutItemRequest
                 {
                     TableName = options.Table,
                     Item = new()
@@ -30,68 +32,128 @@ public sealed class DynamoDbIdempotencyStore(IAmazonDynamoDB dynamo, AwsStorageO
                         ["sk"] = S(SortKey),
                         ["fingerprint"] = S(fingerprint),
                         ["state"] = S("started"),
+                        ["claim_owner"] = S(owner),
                         ["claimed_at"] = N(now.ToUnixTimeMilliseconds()),
+                        ["lease_until"] = N(leaseUntil.ToUnixTimeMilliseconds()),
                         ["expires_at_epoch"] = N(expiresAt.ToUnixTimeSeconds()),
                     },
+                    ConditionExpression = "attribute_not_exists(pk) OR expires_at_epoch <= :now",
+                    ExpressionAttributeValues = new() { [":now"] = N(now.ToUnixTimeSeconds()) },
+                }, cancellationToken)))
+            {
+                return new IdempotencyClaim(IdempotencyOutcome.Claimed);
+            }
+
+            // A takeover keeps the image id the abandoned request recorded: the new owner must settle it.
+            if (await WriteAsync(() => dynamo.UpdateItemAsync(new UpdateItemRequest
+                {
+                    TableName = options.Table,
+                    Key = Key(key),
+                    UpdateExpression = "SET claim_owner = :owner, claimed_at = :now_ms, lease_until = :lease, expires_at_epoch = :expires",
                     ConditionExpression =
-                        "attribute_not_exists(pk) OR expires_at_epoch <= :now OR (#state = :started AND claimed_at < :abandoned AND fingerprint = :fingerprint)",
+                        "#state = :started AND fingerprint = :fingerprint AND (lease_until <= :now_ms OR attribute_not_exists(lease_until)) AND expires_at_epoch > :now",
                     ExpressionAttributeNames = new() { ["#state"] = "state" },
                     ExpressionAttributeValues = new()
                     {
+                        [":owner"] = S(owner),
                         [":now"] = N(now.ToUnixTimeSeconds()),
+                        [":now_ms"] = N(now.ToUnixTimeMilliseconds()),
+                        [":lease"] = N(leaseUntil.ToUnixTimeMilliseconds()),
+                        [":expires"] = N(expiresAt.ToUnixTimeSeconds()),
                         [":started"] = S("started"),
-                        [":abandoned"] = N(abandonedBefore.ToUnixTimeMilliseconds()),
                         [":fingerprint"] = S(fingerprint),
                     },
-                }, cancellationToken);
-                return new IdempotencyClaim(IdempotencyOutcome.Claimed);
-            }
-            catch (ConditionalCheckFailedException)
+                }, cancellationToken)))
             {
-                var existing = await dynamo.GetItemAsync(new GetItemRequest { TableName = options.Table, Key = Key(key), ConsistentRead = true }, cancellationToken);
-                if (existing.Item is not { Count: > 0 } item)
-                {
-                    continue; // released or expired in between: try to claim again
-                }
+                var taken = await ReadAsync(key, cancellationToken);
+                return new IdempotencyClaim(IdempotencyOutcome.Claimed, taken is not null && taken.Owner == owner ? taken.ImageId : null);
+            }
 
-                return item["fingerprint"].S != fingerprint ? new IdempotencyClaim(IdempotencyOutcome.Mismatch)
-                    : item["state"].S == "started" ? new IdempotencyClaim(IdempotencyOutcome.InProgress)
-                    : new IdempotencyClaim(IdempotencyOutcome.Completed, Guid.Parse(item["image_id"].S));
+            if (await ReadAsync(key, cancellationToken) is { } existing)
+            {
+                return existing.Owner == owner ? new IdempotencyClaim(IdempotencyOutcome.Claimed, existing.ImageId)
+                    : existing.Fingerprint != fingerprint ? new IdempotencyClaim(IdempotencyOutcome.Mismatch)
+                    : existing.State == "started" ? new IdempotencyClaim(IdempotencyOutcome.InProgress)
+                    : new IdempotencyClaim(IdempotencyOutcome.Completed, existing.ImageId);
             }
         }
 
         return new IdempotencyClaim(IdempotencyOutcome.InProgress);
     }
 
-    public Task CompleteAsync(string key, Guid imageId, CancellationToken cancellationToken) =>
-        dynamo.UpdateItemAsync(new UpdateItemRequest
+    public Task<bool> RenewAsync(string key, string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        ChangeAsync(key, owner, "SET lease_until = :lease", new() { [":lease"] = N(leaseUntil.ToUnixTimeMilliseconds()) },
+            stored => stored is { State: "started" } && stored.LeaseUntil == leaseUntil.ToUnixTimeMilliseconds(), cancellationToken);
+
+    public Task<bool> RecordImageAsync(string key, string owner, Guid imageId, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        ChangeAsync(key, owner, "SET image_id = :id, lease_until = :lease",
+            new() { [":id"] = S(imageId.ToString("D")), [":lease"] = N(leaseUntil.ToUnixTimeMilliseconds()) },
+            stored => stored is { State: "started" } && stored.ImageId == imageId, cancellationToken);
+
+    public Task<bool> CompleteAsync(string key, string owner, Guid imageId, CancellationToken cancellationToken) =>
+        ChangeAsync(key, owner, "SET #state = :completed, image_id = :id",
+            new() { [":completed"] = S("completed"), [":id"] = S(imageId.ToString("D")) },
+            stored => stored is { State: "completed" } && stored.ImageId == imageId, cancellationToken);
+
+    public async Task<bool> ReleaseAsync(string key, string owner, CancellationToken cancellationToken) =>
+        await WriteAsync(() => dynamo.DeleteItemAsync(new DeleteItemRequest
         {
             TableName = options.Table,
             Key = Key(key),
-            UpdateExpression = "SET #state = :completed, image_id = :id",
-            ConditionExpression = "#state = :started",
+            ConditionExpression = "#state = :started AND claim_owner = :owner",
             ExpressionAttributeNames = new() { ["#state"] = "state" },
-            ExpressionAttributeValues = new() { [":completed"] = S("completed"), [":started"] = S("started"), [":id"] = S(imageId.ToString("D")) },
-        }, cancellationToken);
+            ExpressionAttributeValues = new() { [":started"] = S("started"), [":owner"] = S(owner) },
+        }, cancellationToken))
+        // Already gone (an earlier attempt landed, or the claim expired): nothing of the owner's is left.
+        || await ReadAsync(key, cancellationToken) is null;
 
-    public async Task ReleaseAsync(string key, CancellationToken cancellationToken)
+    /// <summary>One conditional update of the owner's started claim; when its condition fails, whether the claim
+    /// already holds what it writes.</summary>
+    private async Task<bool> ChangeAsync(
+        string key, string owner, string update, Dictionary<string, AttributeValue> values, Func<Stored?, bool> landed,
+        CancellationToken cancellationToken)
+    {
+        values[":started"] = S("started");
+        values[":owner"] = S(owner);
+        return await WriteAsync(() => dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = options.Table,
+            Key = Key(key),
+            UpdateExpression = update,
+            ConditionExpression = "#state = :started AND claim_owner = :owner",
+            ExpressionAttributeNames = new() { ["#state"] = "state" },
+            ExpressionAttributeValues = values,
+        }, cancellationToken))
+            || await ReadAsync(key, cancellationToken) is { } stored && stored.Owner == owner && landed(stored);
+    }
+
+    /// <summary>Runs one conditional write: false when its condition failed, <see cref="Core.StoreUnavailableException"/>
+    /// when DynamoDB is unavailable for now.</summary>
+    private static Task<bool> WriteAsync(Func<Task> write) => AwsFailures.Guard(Store, async () =>
     {
         try
         {
-            await dynamo.DeleteItemAsync(new DeleteItemRequest
-            {
-                TableName = options.Table,
-                Key = Key(key),
-                ConditionExpression = "#state = :started",
-                ExpressionAttributeNames = new() { ["#state"] = "state" },
-                ExpressionAttributeValues = new() { [":started"] = S("started") },
-            }, cancellationToken);
+            await write();
+            return true;
         }
         catch (ConditionalCheckFailedException)
         {
-            // Already completed or gone: nothing to give up.
+            return false;
         }
-    }
+    });
+
+    private Task<Stored?> ReadAsync(string key, CancellationToken cancellationToken) => AwsFailures.Guard(Store, async () =>
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = options.Table, Key = Key(key), ConsistentRead = true }, cancellationToken);
+        return response.Item is { Count: > 0 } item
+            ? new Stored(
+                item["fingerprint"].S,
+                item["state"].S,
+                item.TryGetValue("image_id", out var id) ? Guid.Parse(id.S) : null,
+                item.TryGetValue("claim_owner", out var owner) ? owner.S : "",
+                item.TryGetValue("lease_until", out var lease) ? long.Parse(lease.N, CultureInfo.InvariantCulture) : 0)
+            : null;
+    });
 
     private static string Partition(string key) => $"idem#{key}";
 
@@ -100,4 +162,6 @@ public sealed class DynamoDbIdempotencyStore(IAmazonDynamoDB dynamo, AwsStorageO
     private static AttributeValue S(string value) => new() { S = value };
 
     private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+
+    private sealed record Stored(string Fingerprint, string State, Guid? ImageId, string Owner, long LeaseUntil);
 }

@@ -22,6 +22,7 @@ internal static class ProcessingSetup
         builder.Services.AddSingleton<IImageProcessor, VipsImageProcessor>();
         builder.AddValidated<IdempotencyOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(IdempotencyOptions.Section));
         builder.Services.AddSingleton<ImageCatalog>();
+        builder.Services.AddSingleton<UploadWorkflow>();
         builder.Services.AddSingleton<IdempotentUploads>();
         builder.Services.AddSingleton<Images.UploadFormReader>();
         return builder;
