@@ -37,7 +37,8 @@ internal sealed class RetriedCommitIndex(IImageIndex inner) : IImageIndex
         }
     }
 
-    public Task<int> RemoveOrphanEntriesAsync(CancellationToken cancellationToken) => inner.RemoveOrphanEntriesAsync(cancellationToken);
+    public Task<OrphanEntriesPage> RemoveOrphanEntriesAsync(string? from, int maxItems, CancellationToken cancellationToken) =>
+        inner.RemoveOrphanEntriesAsync(from, maxItems, cancellationToken);
 
     public Task ProbeAsync(CancellationToken cancellationToken) => inner.ProbeAsync(cancellationToken);
 }

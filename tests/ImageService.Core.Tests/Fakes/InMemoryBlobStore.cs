@@ -27,10 +27,10 @@ public sealed class InMemoryBlobStore(Faults faults) : IBlobStore
     public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) =>
         faults.RunAsync("blobs.delete", () => Task.FromResult(blobs.TryRemove(key, out _)));
 
-    public async IAsyncEnumerable<string> ListKeysAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<string> ListKeysAsync(string prefix, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await Task.CompletedTask;
-        foreach (var key in blobs.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        foreach (var key in blobs.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && (startAfter is null || string.CompareOrdinal(k, startAfter) > 0)).Order(StringComparer.Ordinal))
         {
             yield return key;
         }

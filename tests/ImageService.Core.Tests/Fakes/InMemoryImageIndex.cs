@@ -90,7 +90,8 @@ public sealed class InMemoryImageIndex(Faults faults) : IImageIndex
         }
     }
 
-    public Task<int> RemoveOrphanEntriesAsync(CancellationToken cancellationToken) => Task.FromResult(0);
+    public Task<OrphanEntriesPage> RemoveOrphanEntriesAsync(string? from, int maxItems, CancellationToken cancellationToken) =>
+        Task.FromResult(new OrphanEntriesPage(0, 0, null));
 
     public Task ProbeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
