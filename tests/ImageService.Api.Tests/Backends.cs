@@ -24,9 +24,3 @@ public sealed class AwsBackend(AwsEmulators emulators) : Backend
     public override async Task<Dictionary<string, string?>> SettingsAsync() =>
         Emulators.ServiceSettings(await Emulators.CreateBucketAsync(), await Emulators.CreateTableAsync());
 }
-
-[CollectionDefinition(Name)]
-public sealed class EmulatorGroup : ICollectionFixture<AwsEmulators>
-{
-    public const string Name = "aws emulators";
-}

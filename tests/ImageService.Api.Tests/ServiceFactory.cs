@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using ImageService.Core.Ports;
+using ImageService.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
@@ -62,12 +63,7 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
     /// <summary>Every blob in the service's store (a folder or a bucket) and every staged upload file left behind.</summary>
     public async Task<IReadOnlyList<string>> LeftoversAsync()
     {
-        var found = new List<string>();
-        await foreach (var key in Services.GetRequiredService<IBlobStore>().ListKeysAsync("", default))
-        {
-            found.Add(key);
-        }
-
+        var found = await Services.GetRequiredService<IBlobStore>().AllKeysAsync();
         var staged = new[] { Path.Combine(DataRoot, "staging"), UploadTemp }
             .Where(Directory.Exists)
             .SelectMany(folder => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories));
@@ -112,15 +108,6 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
             Directory.Delete(Root, recursive: true);
         }
     }
-}
-
-public sealed class ManualClock(DateTimeOffset now) : TimeProvider
-{
-    private DateTimeOffset now = now;
-
-    public override DateTimeOffset GetUtcNow() => now;
-
-    public void Advance(TimeSpan by) => now += by;
 }
 
 /// <summary>Client-side helpers: build the upload form the way curl -F does, read JSON and problems.</summary>

@@ -4,12 +4,6 @@ using ImageService.Testing.Contracts;
 
 namespace ImageService.Storage.Aws.Tests;
 
-[CollectionDefinition(Name)]
-public sealed class EmulatorGroup : ICollectionFixture<AwsEmulators>
-{
-    public const string Name = "aws emulators";
-}
-
 [Collection(EmulatorGroup.Name)]
 public sealed class S3BlobStoreContractTests(AwsEmulators emulators) : BlobStoreContract
 {

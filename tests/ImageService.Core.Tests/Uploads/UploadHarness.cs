@@ -1,6 +1,7 @@
 using ImageService.Core.Images;
 using ImageService.Core.Ports;
 using ImageService.Core.Tests.Fakes;
+using ImageService.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImageService.Core.Tests.Uploads;
@@ -24,7 +25,7 @@ public sealed class UploadHarness : IDisposable
 
     public Faults Faults { get; } = new();
 
-    public FakeClock Clock { get; } = new(new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero));
+    public ManualClock Clock { get; } = new(new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero), manualTimers: true);
 
     public IdempotencyOptions Options { get; } = new();
 

@@ -68,8 +68,8 @@ public abstract class BlobStoreContract : IAsyncLifetime
             await Store.PutAsync(key, new MemoryStream([7]), "application/octet-stream", default);
         }
 
-        var p1 = await ToListAsync(Store.ListKeysAsync("images/p1/", default));
-        var all = await ToListAsync(Store.ListKeysAsync("", default));
+        var p1 = await Store.ListKeysAsync("images/p1/", default).ToListAsync();
+        var all = await Store.ListKeysAsync("", default).ToListAsync();
 
         Assert.Equal(["images/p1/display.webp", "images/p1/original.jpg"], p1.Order());
         Assert.Equal(keys.Order(), all.Order());
@@ -85,12 +85,12 @@ public abstract class BlobStoreContract : IAsyncLifetime
             await Store.PutAsync(key, new MemoryStream([7]), "application/octet-stream", default);
         }
 
-        var all = await ToListAsync(Store.ListKeysAsync("images/", default));
-        var rest = await ToListAsync(Store.ListKeysAsync("images/", "images/a/x.jpg", default));
+        var all = await Store.ListKeysAsync("images/", default).ToListAsync();
+        var rest = await Store.ListKeysAsync("images/", "images/a/x.jpg", default).ToListAsync();
 
         Assert.Equal(keys.Order(StringComparer.Ordinal), all);
         Assert.Equal(["images/b/original.jpg", "images/c/original.jpg"], rest);
-        Assert.Empty(await ToListAsync(Store.ListKeysAsync("images/", "images/c/original.jpg", default)));
+        Assert.Empty(await Store.ListKeysAsync("images/", "images/c/original.jpg", default).ToListAsync());
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public abstract class BlobStoreContract : IAsyncLifetime
             Store.PutAsync($"images/many/{i}.bin", new MemoryStream([(byte)i]), "application/octet-stream", default));
         await Task.WhenAll(puts);
 
-        var keys = await ToListAsync(Store.ListKeysAsync("images/many/", default));
+        var keys = await Store.ListKeysAsync("images/many/", default).ToListAsync();
         Assert.Equal(16, keys.Count);
     }
 
@@ -130,16 +130,5 @@ public abstract class BlobStoreContract : IAsyncLifetime
         using var copy = new MemoryStream();
         await stream.CopyToAsync(copy);
         return copy.ToArray();
-    }
-
-    private static async Task<List<string>> ToListAsync(IAsyncEnumerable<string> keys)
-    {
-        var list = new List<string>();
-        await foreach (var key in keys)
-        {
-            list.Add(key);
-        }
-
-        return list;
     }
 }

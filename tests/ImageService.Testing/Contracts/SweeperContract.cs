@@ -100,7 +100,7 @@ public abstract class SweeperContract : IAsyncLifetime
         Assert.Equal(5, reports.Sum(r => r.AbandonedUploads));
         Assert.Equal(5, reports.Sum(r => r.FinishedDeletes));
         Assert.Equal(new SweepReport(0, 0), again);
-        Assert.Empty(await ToListAsync(Blobs.ListKeysAsync("", default)));
+        Assert.Empty(await Blobs.AllKeysAsync());
     }
 
     [Fact]
@@ -165,18 +165,7 @@ public abstract class SweeperContract : IAsyncLifetime
         return record;
     }
 
-    protected async Task<int> CountBlobsAsync(Guid imageId) => (await ToListAsync(Blobs.ListKeysAsync(BlobKeys.ImagePrefix(imageId), default))).Count;
-
-    protected static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> items)
-    {
-        var list = new List<T>();
-        await foreach (var item in items)
-        {
-            list.Add(item);
-        }
-
-        return list;
-    }
+    protected async Task<int> CountBlobsAsync(Guid imageId) => (await Blobs.AllKeysAsync(BlobKeys.ImagePrefix(imageId))).Count;
 
     /// <summary>Committed images with one blob each, written straight to the stores, many at a time.</summary>
     private async Task AddCommittedAsync(int count) =>
