@@ -18,8 +18,6 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             BadHttpRequestException e => (e.StatusCode, "Bad request", $"The request could not be read: {e.Message}"),
             StoreUnavailableException =>
                 (503, "Storage unavailable", "The image store is unavailable or busy right now. Nothing half-done is visible; try again in a few seconds."),
-            _ when StoreFailures.IsUnavailable(exception) =>
-                (503, "Storage unavailable", "The image store is unavailable or busy right now. Nothing half-done is visible; try again in a few seconds."),
             _ => (500, "Internal server error", "Something went wrong on our side. Quote the trace_id when you report it."),
         };
 

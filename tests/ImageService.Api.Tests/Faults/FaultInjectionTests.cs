@@ -136,7 +136,10 @@ public abstract class FaultInjectionTests(Backend backend)
     {
         plan.Operation = step;
         plan.Occurrence = occurrence;
-        plan.Fault = fault is "timeout" or "lost-answer" ? new TimeoutException("injected timeout") : new IOException("injected fault");
+        // A timeout is what adapters report as StoreUnavailableException; anything else is a bug (500).
+        plan.Fault = fault is "timeout" or "lost-answer"
+            ? new Core.StoreUnavailableException("injected timeout", new TimeoutException("injected timeout"))
+            : new IOException("injected fault");
         plan.AfterCall = fault == "lost-answer";
         plan.Armed = true;
     }
