@@ -3,7 +3,6 @@ using System.Text.Json;
 using ImageService.Core.Images;
 using ImageService.Core.Ports;
 using ImageService.Core.Sweeping;
-using ImageService.Storage;
 using ImageService.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -128,8 +127,8 @@ public abstract class FaultInjectionTests(Backend backend)
         await ServiceFactory.StartAsync(backend, new() { ["Sweeper:Enabled"] = "false", ["Sweeper:PendingAgeSeconds"] = "0", ["Sweeper:DeletingAgeSeconds"] = "0" },
             services =>
             {
-                services.AddSingleton<IBlobStore>(provider => new FaultyBlobStore(StorageSetup.ChosenBlobStore(provider), plan));
-                services.AddSingleton<IImageIndex>(provider => new FaultyIndex(StorageSetup.ChosenIndex(provider), plan));
+                services.Decorate<IBlobStore>((inner, _) => new FaultyBlobStore(inner, plan));
+                services.Decorate<IImageIndex>((inner, _) => new FaultyIndex(inner, plan));
             });
 
     private static void Arm(FaultPlan plan, string step, int occurrence, string fault)
