@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using ImageService.Core;
 using ImageService.Core.Images;
 using ImageService.Core.Listing;
 using ImageService.Core.Ports;
@@ -14,18 +15,21 @@ namespace ImageService.Storage.Aws;
 /// edge left behind by a failure, an index that lags a delete, or a record not yet committed never shows.
 /// No request path scans; only the sweeper's orphan clean-up does.
 /// </summary>
-public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions options) : IImageIndex
+public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions options, BatchRetryBudget? batchRetry = null) : IImageIndex
 {
+    private const string Store = "The DynamoDB index";
+    private readonly BatchRetryBudget batchRetry = batchRetry ?? new();
+
     public async Task<bool> TryAddAsync(ImageRecord record, CancellationToken cancellationToken)
     {
         try
         {
-            await dynamo.PutItemAsync(new PutItemRequest
+            await AwsFailures.Guard(Store, () => dynamo.PutItemAsync(new PutItemRequest
             {
                 TableName = options.Table,
                 Item = DynamoDbItems.Record(record),
                 ConditionExpression = "attribute_not_exists(pk)",
-            }, cancellationToken);
+            }, cancellationToken));
         }
         catch (ConditionalCheckFailedException)
         {
@@ -38,8 +42,17 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
         }
         catch
         {
-            // Without its edges the record would be missing from tag lists: take it back whole.
-            await DeleteItemsAsync(record, CancellationToken.None);
+            // Without its edges the record would be missing from tag lists: take it back whole, even when the
+            // caller gave up. If that fails too, the record stays pending and the sweeper removes it; the caller
+            // hears the first failure.
+            try
+            {
+                await DeleteItemsAsync(record, CancellationToken.None);
+            }
+            catch (StoreUnavailableException)
+            {
+            }
+
             throw;
         }
 
@@ -48,12 +61,12 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
 
     public async Task<ImageRecord?> GetAsync(Guid imageId, CancellationToken cancellationToken)
     {
-        var response = await dynamo.GetItemAsync(new GetItemRequest
+        var response = await AwsFailures.Guard(Store, () => dynamo.GetItemAsync(new GetItemRequest
         {
             TableName = options.Table,
             Key = DynamoDbItems.Key(imageId, DynamoDbKeys.RecordSortKey),
             ConsistentRead = true,
-        }, cancellationToken);
+        }, cancellationToken));
         return response.Item is { Count: > 0 } item ? DynamoDbItems.ToRecord(item) : null;
     }
 
@@ -102,7 +115,7 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
 
         try
         {
-            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            await AwsFailures.Guard(Store, () => dynamo.UpdateItemAsync(new UpdateItemRequest
             {
                 TableName = options.Table,
                 Key = DynamoDbItems.Key(imageId, DynamoDbKeys.RecordSortKey),
@@ -112,7 +125,7 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
                 ConditionExpression = "#state = :from",
                 ExpressionAttributeNames = new() { ["#state"] = "state" },
                 ExpressionAttributeValues = values,
-            }, cancellationToken);
+            }, cancellationToken));
             return true;
         }
         catch (ConditionalCheckFailedException)
@@ -131,22 +144,23 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
 
         try
         {
-            await dynamo.DeleteItemAsync(new DeleteItemRequest
+            await AwsFailures.Guard(Store, () => dynamo.DeleteItemAsync(new DeleteItemRequest
             {
                 TableName = options.Table,
                 Key = DynamoDbItems.Key(imageId, DynamoDbKeys.RecordSortKey),
                 ConditionExpression = "#state = :expected",
                 ExpressionAttributeNames = new() { ["#state"] = "state" },
                 ExpressionAttributeValues = new() { [":expected"] = new AttributeValue { S = DynamoDbItems.StateName(expected) } },
-            }, cancellationToken);
+            }, cancellationToken));
         }
         catch (ConditionalCheckFailedException)
         {
             return false; // a concurrent writer moved it on
         }
 
-        // The record decides; edges left by a failure here are skipped by every list and removed by the sweeper.
-        await DeleteItemsAsync(record, CancellationToken.None);
+        // The record decides; edges left by a failure or a cancellation here are skipped by every list and
+        // removed by the sweeper, so the caller's token may stop the clean-up.
+        await DeleteItemsAsync(record, cancellationToken);
         return true;
     }
 
@@ -222,7 +236,7 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
 
     public async Task ProbeAsync(CancellationToken cancellationToken)
     {
-        var table = await dynamo.DescribeTableAsync(options.Table, cancellationToken);
+        var table = await AwsFailures.Guard(Store, () => dynamo.DescribeTableAsync(options.Table, cancellationToken));
         if (table.Table.TableStatus != TableStatus.ACTIVE)
         {
             throw new InvalidOperationException($"DynamoDB table {options.Table} is {table.Table.TableStatus}, not ACTIVE.");
@@ -233,7 +247,7 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
     private async Task<List<(string Sort, Guid ImageId)>> NewestKeysAsync(
         string index, string attribute, string[] partitions, string? before, int limit, CancellationToken cancellationToken)
     {
-        var pages = await Task.WhenAll(partitions.Select(partition => dynamo.QueryAsync(new QueryRequest
+        var pages = await Task.WhenAll(partitions.Select(partition => AwsFailures.Guard(Store, () => dynamo.QueryAsync(new QueryRequest
         {
             TableName = options.Table,
             IndexName = index,
@@ -244,7 +258,7 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
                 : new() { [":p"] = new AttributeValue { S = partition }, [":before"] = new AttributeValue { S = before } },
             ScanIndexForward = false,
             Limit = limit,
-        }, cancellationToken)));
+        }, cancellationToken))));
 
         return [.. pages
             .SelectMany(page => page.Items ?? [])
@@ -264,8 +278,9 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
             };
             for (var attempt = 0; pending.Count > 0; attempt++)
             {
-                await BackOffAsync(attempt, cancellationToken);
-                var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest { RequestItems = pending }, cancellationToken);
+                await batchRetry.BeforeAttemptAsync(attempt, "keys of a batch read", cancellationToken);
+                var request = new BatchGetItemRequest { RequestItems = pending };
+                var response = await AwsFailures.Guard(Store, () => dynamo.BatchGetItemAsync(request, cancellationToken));
                 foreach (var item in response.Responses?.GetValueOrDefault(options.Table) ?? [])
                 {
                     var record = DynamoDbItems.ToRecord(item);
@@ -292,16 +307,13 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
             var pending = new Dictionary<string, List<WriteRequest>> { [options.Table] = [.. chunk] };
             for (var attempt = 0; pending.Count > 0; attempt++)
             {
-                await BackOffAsync(attempt, cancellationToken);
-                var response = await dynamo.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, cancellationToken);
+                await batchRetry.BeforeAttemptAsync(attempt, "items of a batch write", cancellationToken);
+                var request = new BatchWriteItemRequest { RequestItems = pending };
+                var response = await AwsFailures.Guard(Store, () => dynamo.BatchWriteItemAsync(request, cancellationToken));
                 pending = response.UnprocessedItems ?? [];
             }
         }
     }
-
-    /// <summary>Unprocessed batch items mean throttling: wait 50 ms, 100 ms, 200 ms … (at most 3.2 s) before retrying.</summary>
-    private static Task BackOffAsync(int attempt, CancellationToken cancellationToken) =>
-        attempt == 0 ? Task.CompletedTask : Task.Delay(TimeSpan.FromMilliseconds(50 << Math.Min(attempt - 1, 6)), cancellationToken);
 
     /// <summary>A scan position as text for the caller to hand back: the key's <c>pk</c>, prefixed by its length, then <c>sk</c>.</summary>
     private static string ScanPosition(Dictionary<string, AttributeValue> key) => $"{key["pk"].S.Length}:{key["pk"].S}{key["sk"].S}";

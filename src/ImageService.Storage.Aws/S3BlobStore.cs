@@ -10,10 +10,12 @@ namespace ImageService.Storage.Aws;
 /// <summary>Blobs as objects in one S3 bucket. A put is atomic on S3's side: readers see the old object or the new one.</summary>
 public sealed class S3BlobStore(IAmazonS3 s3, AwsStorageOptions options) : IBlobStore
 {
+    private const string Store = "The S3 bucket";
+
     public async Task PutAsync(string key, Stream content, string contentType, CancellationToken cancellationToken)
     {
         BlobKeys.EnsureValid(key);
-        await s3.PutObjectAsync(new PutObjectRequest
+        await AwsFailures.Guard(Store, () => s3.PutObjectAsync(new PutObjectRequest
         {
             BucketName = options.Bucket,
             Key = key,
@@ -22,7 +24,7 @@ public sealed class S3BlobStore(IAmazonS3 s3, AwsStorageOptions options) : IBlob
             AutoCloseStream = false,
             // Plain bodies: s3rver stores aws-chunked framing as if it were the object's bytes.
             UseChunkEncoding = false,
-        }, cancellationToken);
+        }, cancellationToken));
     }
 
     public async Task<BlobContent?> OpenReadAsync(string key, CancellationToken cancellationToken)
@@ -30,7 +32,7 @@ public sealed class S3BlobStore(IAmazonS3 s3, AwsStorageOptions options) : IBlob
         BlobKeys.EnsureValid(key);
         try
         {
-            var response = await s3.GetObjectAsync(options.Bucket, key, cancellationToken);
+            var response = await AwsFailures.Guard(Store, () => s3.GetObjectAsync(options.Bucket, key, cancellationToken));
             return new BlobContent(response.ResponseStream, response.ContentLength,
                 response.LastModified is { } modified ? new DateTimeOffset(modified.ToUniversalTime()) : DateTimeOffset.UnixEpoch,
                 response.ETag ?? "\"\"");
@@ -47,14 +49,14 @@ public sealed class S3BlobStore(IAmazonS3 s3, AwsStorageOptions options) : IBlob
         // S3 deletes silently whether or not the object existed; the port promises to say which.
         try
         {
-            await s3.GetObjectMetadataAsync(options.Bucket, key, cancellationToken);
+            await AwsFailures.Guard(Store, () => s3.GetObjectMetadataAsync(options.Bucket, key, cancellationToken));
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             return false;
         }
 
-        await s3.DeleteObjectAsync(options.Bucket, key, cancellationToken);
+        await AwsFailures.Guard(Store, () => s3.DeleteObjectAsync(options.Bucket, key, cancellationToken));
         return true;
     }
 
@@ -77,5 +79,5 @@ public sealed class S3BlobStore(IAmazonS3 s3, AwsStorageOptions options) : IBlob
 
     /// <summary>HEAD on the bucket: cheap, needs only s3:ListBucket, and fails when the bucket is missing or unreachable.</summary>
     public Task ProbeAsync(CancellationToken cancellationToken) =>
-        s3.HeadBucketAsync(new HeadBucketRequest { BucketName = options.Bucket }, cancellationToken);
+        AwsFailures.Guard(Store, () => s3.HeadBucketAsync(new HeadBucketRequest { BucketName = options.Bucket }, cancellationToken));
 }

@@ -20,6 +20,7 @@ public sealed class S3UrlSigner(IAmazonS3 s3, AwsStorageOptions options) : IBlob
         };
         request.ResponseHeaderOverrides.ContentType = download.ContentType;
         request.ResponseHeaderOverrides.ContentDisposition = $"inline; filename=\"{download.FileName}\"";
-        return new Uri(await s3.GetPreSignedURLAsync(request));
+        // Signing reads credentials, which may mean a call to a container or instance credentials endpoint.
+        return new Uri(await AwsFailures.Guard("S3 link signing", () => s3.GetPreSignedURLAsync(request)));
     }
 }

@@ -42,7 +42,24 @@ public sealed class SqliteImageIndex : IImageIndex
         Execute(connection, SqliteSchema.CreateLate);
     }
 
-    public async Task<bool> TryAddAsync(ImageRecord record, CancellationToken cancellationToken)
+    // Each port call runs under the guard, so a busy or locked database reaches the host as StoreUnavailableException.
+    public Task<bool> TryAddAsync(ImageRecord record, CancellationToken cancellationToken) => SqliteFailures.Guard(() => TryAddCoreAsync(record, cancellationToken));
+
+    public Task<ImageRecord?> GetAsync(Guid imageId, CancellationToken cancellationToken) => SqliteFailures.Guard(() => GetCoreAsync(imageId, cancellationToken));
+
+    public Task<IReadOnlyList<ImageRecord>> ListAsync(IndexQuery query, CancellationToken cancellationToken) => SqliteFailures.Guard(() => ListCoreAsync(query, cancellationToken));
+
+    public Task<bool> TransitionAsync(Guid imageId, ImageState from, ImageState to, DateTimeOffset at, CancellationToken cancellationToken) => SqliteFailures.Guard(() => TransitionCoreAsync(imageId, from, to, at, cancellationToken));
+
+    public Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken) => SqliteFailures.Guard(() => RemoveCoreAsync(imageId, expected, cancellationToken));
+
+    public Task ProbeAsync(CancellationToken cancellationToken) => SqliteFailures.Guard(async () =>
+    {
+        await ProbeCoreAsync(cancellationToken);
+        return true;
+    });
+
+    private async Task<bool> TryAddCoreAsync(ImageRecord record, CancellationToken cancellationToken)
     {
         await using var connection = Open();
         await using var transaction = connection.BeginTransaction();
@@ -87,7 +104,7 @@ public sealed class SqliteImageIndex : IImageIndex
         return true;
     }
 
-    public async Task<ImageRecord?> GetAsync(Guid imageId, CancellationToken cancellationToken)
+    private async Task<ImageRecord?> GetCoreAsync(Guid imageId, CancellationToken cancellationToken)
     {
         await using var connection = Open();
         await using var command = connection.CreateCommand();
@@ -97,7 +114,7 @@ public sealed class SqliteImageIndex : IImageIndex
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
-    public async Task<IReadOnlyList<ImageRecord>> ListAsync(IndexQuery query, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ImageRecord>> ListCoreAsync(IndexQuery query, CancellationToken cancellationToken)
     {
         await using var connection = Open();
         await using var command = connection.CreateCommand();
@@ -129,7 +146,7 @@ public sealed class SqliteImageIndex : IImageIndex
         return records;
     }
 
-    public async Task<bool> TransitionAsync(Guid imageId, ImageState from, ImageState to, DateTimeOffset at, CancellationToken cancellationToken)
+    private async Task<bool> TransitionCoreAsync(Guid imageId, ImageState from, ImageState to, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var connection = Open();
         await using var command = connection.CreateCommand();
@@ -141,7 +158,7 @@ public sealed class SqliteImageIndex : IImageIndex
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
-    public async Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken)
+    private async Task<bool> RemoveCoreAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken)
     {
         await using var connection = Open();
         await using var transaction = connection.BeginTransaction();
@@ -205,7 +222,7 @@ public sealed class SqliteImageIndex : IImageIndex
         return new OrphanEntriesPage(imageIds.Count, removed, imageIds.Count == maxItems ? imageIds[^1] : null);
     });
 
-    public async Task ProbeAsync(CancellationToken cancellationToken)
+    private async Task ProbeCoreAsync(CancellationToken cancellationToken)
     {
         await using var connection = Open();
         await using var command = connection.CreateCommand();

@@ -16,7 +16,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 (413, "Upload too large", "The request body is larger than this service accepts; see GET /limits for max_upload_bytes."),
             BadHttpRequestException e => (e.StatusCode, "Bad request", $"The request could not be read: {e.Message}"),
-            _ when StoreFailures.IsUnavailable(exception) =>
+            StoreUnavailableException =>
                 (503, "Storage unavailable", "The image store is unavailable or busy right now. Nothing half-done is visible; try again in a few seconds."),
             _ => (500, "Internal server error", "Something went wrong on our side. Quote the trace_id when you report it."),
         };

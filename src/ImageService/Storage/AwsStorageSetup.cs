@@ -14,27 +14,16 @@ internal static class AwsStorageSetup
 {
     public static void AddAwsStorage(this WebApplicationBuilder builder)
     {
-        // Checked only when chosen: a local run should not fail over an AWS setting it never uses.
-        var configuration = builder.Configuration;
-        builder.AddValidated<AwsStorageOptions>(o =>
-                configuration.GetSection(StorageOptions.Section).Get<StorageOptions>()?.IsAws == true ? o.Validate() : [])
-            .Bind(configuration.GetSection(AwsStorageOptions.Section));
+        // Registered, and so validated, only when AWS is the chosen backend.
+        builder.AddValidated<AwsStorageOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(AwsStorageOptions.Section));
         builder.Services.AddSingleton<IAmazonS3>(services =>
             CreateS3(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<AwsStorageOptions>()));
         builder.Services.AddSingleton<IAmazonDynamoDB>(services => CreateDynamoDb(services.GetRequiredService<IConfiguration>()));
-        builder.Services.AddSingleton<S3BlobStore>();
-        builder.Services.AddSingleton<S3UrlSigner>();
-        builder.Services.AddSingleton<DynamoDbImageIndex>();
-        builder.Services.AddSingleton<DynamoDbIdempotencyStore>();
+        builder.Services.AddSingleton<IBlobStore, S3BlobStore>();
+        builder.Services.AddSingleton<IBlobUrlSigner, S3UrlSigner>();
+        builder.Services.AddSingleton<IImageIndex, DynamoDbImageIndex>();
+        builder.Services.AddSingleton<IIdempotencyStore, DynamoDbIdempotencyStore>();
     }
-
-    public static IBlobStore BlobStore(IServiceProvider services) => services.GetRequiredService<S3BlobStore>();
-
-    public static IImageIndex Index(IServiceProvider services) => services.GetRequiredService<DynamoDbImageIndex>();
-
-    public static IBlobUrlSigner UrlSigner(IServiceProvider services) => services.GetRequiredService<S3UrlSigner>();
-
-    public static IIdempotencyStore Idempotency(IServiceProvider services) => services.GetRequiredService<DynamoDbIdempotencyStore>();
 
     private static AmazonS3Client CreateS3(IConfiguration configuration, AwsStorageOptions options) =>
         new(AwsClients.S3Config(configuration["AWS_ENDPOINT_URL_S3"] ?? configuration["AWS_ENDPOINT_URL"], Region(configuration), options.ForcePathStyle));

@@ -14,26 +14,18 @@ internal static class LocalStorageSetup
         builder.Services.AddSingleton(services =>
             new LocalStorageRoot(System.IO.Path.GetFullPath(services.GetRequiredService<LocalStorageOptions>().Root, contentRoot)));
         builder.Services.AddSingleton(services => new FileSystemBlobStore(services.GetRequiredService<LocalStorageRoot>().Path));
-        builder.Services.AddSingleton(services =>
+        builder.Services.AddSingleton<IBlobStore>(services => services.GetRequiredService<FileSystemBlobStore>());
+        builder.Services.AddSingleton<IImageIndex>(services =>
             new SqliteImageIndex(System.IO.Path.Combine(services.GetRequiredService<LocalStorageRoot>().Path, "index.db")));
-        builder.Services.AddSingleton(services =>
+        builder.Services.AddSingleton<IIdempotencyStore>(services =>
             new SqliteIdempotencyStore(System.IO.Path.Combine(services.GetRequiredService<LocalStorageRoot>().Path, "index.db")));
-        if (builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>()?.IsAws != true)
-        {
-            builder.Services.AddSingleton<IStagingArea>(services => services.GetRequiredService<FileSystemBlobStore>());
-        }
-
+        // One blob store, seen as the port and as a staging area whose stale part files the sweep removes.
+        builder.Services.AddSingleton<IStagingArea>(services => services.GetRequiredService<FileSystemBlobStore>());
+        // The download endpoint verifies links with the concrete signer; the core signs through the port.
         builder.Services.AddSingleton(services => new LocalUrlSigner(
             LocalUrlSigner.LoadOrCreateKey(services.GetRequiredService<LocalStorageOptions>(), services.GetRequiredService<LocalStorageRoot>().Path)));
+        builder.Services.AddSingleton<IBlobUrlSigner>(services => services.GetRequiredService<LocalUrlSigner>());
     }
-
-    public static IBlobStore BlobStore(IServiceProvider services) => services.GetRequiredService<FileSystemBlobStore>();
-
-    public static IImageIndex Index(IServiceProvider services) => services.GetRequiredService<SqliteImageIndex>();
-
-    public static IBlobUrlSigner UrlSigner(IServiceProvider services) => services.GetRequiredService<LocalUrlSigner>();
-
-    public static IIdempotencyStore Idempotency(IServiceProvider services) => services.GetRequiredService<SqliteIdempotencyStore>();
 }
 
 /// <summary>The absolute folder of the embedded backend.</summary>

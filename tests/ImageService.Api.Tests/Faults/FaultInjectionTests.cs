@@ -3,7 +3,6 @@ using System.Text.Json;
 using ImageService.Core.Images;
 using ImageService.Core.Ports;
 using ImageService.Core.Sweeping;
-using ImageService.Storage;
 using ImageService.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -128,15 +127,18 @@ public abstract class FaultInjectionTests(Backend backend)
         await ServiceFactory.StartAsync(backend, new() { ["Sweeper:Enabled"] = "false", ["Sweeper:PendingAgeSeconds"] = "0", ["Sweeper:DeletingAgeSeconds"] = "0" },
             services =>
             {
-                services.AddSingleton<IBlobStore>(provider => new FaultyBlobStore(StorageSetup.ChosenBlobStore(provider), plan));
-                services.AddSingleton<IImageIndex>(provider => new FaultyIndex(StorageSetup.ChosenIndex(provider), plan));
+                services.Decorate<IBlobStore>((inner, _) => new FaultyBlobStore(inner, plan));
+                services.Decorate<IImageIndex>((inner, _) => new FaultyIndex(inner, plan));
             });
 
     private static void Arm(FaultPlan plan, string step, int occurrence, string fault)
     {
         plan.Operation = step;
         plan.Occurrence = occurrence;
-        plan.Fault = fault is "timeout" or "lost-answer" ? new TimeoutException("injected timeout") : new IOException("injected fault");
+        // A timeout is what adapters report as StoreUnavailableException; anything else is a bug (500).
+        plan.Fault = fault is "timeout" or "lost-answer"
+            ? new Core.StoreUnavailableException("injected timeout", new TimeoutException("injected timeout"))
+            : new IOException("injected fault");
         plan.AfterCall = fault == "lost-answer";
         plan.Armed = true;
     }
