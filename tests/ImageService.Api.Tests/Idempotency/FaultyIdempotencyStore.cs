@@ -1,3 +1,4 @@
+using ImageService.Core;
 using ImageService.Core.Ports;
 
 namespace ImageService.Api.Tests.Idempotency;
@@ -15,7 +16,7 @@ public sealed class IdempotencyFaults
     {
         if (Interlocked.Decrement(ref remaining) >= 0)
         {
-            throw new TimeoutException("injected idempotency store outage");
+            throw new StoreUnavailableException("injected idempotency store outage");
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using ImageService.Core;
 using ImageService.Api.Tests.Faults;
 using ImageService.Core.Ports;
 using ImageService.Core.Processing;
@@ -57,7 +58,7 @@ public abstract class IdempotencyFaultTests(Backend backend)
     public async Task After_a_failed_upload_whose_release_failed_too_a_retry_succeeds_within_seconds()
     {
         var faults = new IdempotencyFaults { FailRelease = 1 };
-        var plan = new FaultPlan { Operation = "blobs.put", Occurrence = 1, Fault = new TimeoutException("injected outage"), Armed = true };
+        var plan = new FaultPlan { Operation = "blobs.put", Occurrence = 1, Fault = new StoreUnavailableException("injected outage: the blob store timed out"), Armed = true };
         using var service = await StartAsync(faults, plan: plan);
         using var client = service.CreateClient();
         var image = TestImages.Jpeg(64, 64);
