@@ -98,7 +98,7 @@ public static class IngestBenchmark
 
     private static async Task<double> PureProcessingRateAsync(IReadOnlyList<string> images, string variants, int workers, int rounds)
     {
-        using var processor = new VipsImageProcessor(new UploadLimits(), new ProcessingOptions { MaxConcurrentImages = workers, VipsConcurrency = workers });
+        var processor = new VipsImageProcessor(new UploadLimits(), new ProcessingOptions { VipsConcurrency = workers });
         foreach (var image in images)
         {
             (await processor.ProcessAsync(image, variants, default)).Dispose(); // warm-up: every image once

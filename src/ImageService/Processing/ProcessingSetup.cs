@@ -8,13 +8,15 @@ namespace ImageService.Processing;
 
 internal static class ProcessingSetup
 {
-    /// <summary>Limits, the libvips pipeline, upload staging and the image workflows.</summary>
+    /// <summary>Limits, the libvips pipeline, upload staging and its queue, and the image workflows.</summary>
     public static WebApplicationBuilder AddImageProcessing(this WebApplicationBuilder builder)
     {
         builder.AddValidated<UploadLimits>(o => o.Validate()).Bind(builder.Configuration.GetSection(UploadLimits.Section));
         builder.AddValidated<ProcessingOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(ProcessingOptions.Section));
         builder.AddValidated<DownloadOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(DownloadOptions.Section));
         builder.AddValidated<UploadStagingOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(UploadStagingOptions.Section));
+        builder.AddValidated<UploadQueueOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(UploadQueueOptions.Section));
+        builder.Services.AddSingleton<UploadQueue>();
         builder.Services.AddSingleton<IImageProcessor, VipsImageProcessor>();
         builder.AddValidated<IdempotencyOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(IdempotencyOptions.Section));
         builder.Services.AddSingleton<ImageCatalog>();
