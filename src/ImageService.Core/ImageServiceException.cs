@@ -19,6 +19,8 @@ public enum ImageErrorKind
     NotOwner,
     /// <summary>The request collides with one still in progress.</summary>
     Conflict,
+    /// <summary>The service has no room for the request right now; the same request later will do.</summary>
+    Busy,
 }
 
 /// <summary>A failure caused by the client's request; its message is safe to show to that client.</summary>
@@ -33,4 +35,5 @@ public sealed class ImageServiceException(ImageErrorKind kind, string detail) : 
     public static ImageServiceException Forbidden(string detail) => new(ImageErrorKind.Forbidden, detail);
     public static ImageServiceException TooLarge(string detail) => new(ImageErrorKind.TooLarge, detail);
     public static ImageServiceException NotOwner(string detail) => new(ImageErrorKind.NotOwner, detail);
+    public static ImageServiceException Busy(string detail) => new(ImageErrorKind.Busy, detail);
 }

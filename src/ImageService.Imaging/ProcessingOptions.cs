@@ -5,7 +5,8 @@ public sealed class ProcessingOptions
 {
     public const string Section = "Processing";
 
-    /// <summary>Images decoded at the same time; further uploads wait their turn (default: one per core).</summary>
+    /// <summary>Images processed at the same time; further uploads wait their turn, up to <c>Uploads:QueueTimeoutSeconds</c>
+    /// (default: one per core).</summary>
     public int MaxConcurrentImages { get; set; } = Environment.ProcessorCount;
 
     /// <summary>Worker threads libvips may use for one image (default: one per core).</summary>

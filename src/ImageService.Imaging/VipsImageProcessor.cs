@@ -10,9 +10,10 @@ namespace ImageService.Imaging;
 /// The NetVips implementation of the processing pipeline: sniff the format, check the pixel count from the
 /// header, then encode the variants. Every decode goes through the loader of the sniffed format, never
 /// libvips' own guess. The full-resolution decode happens once, streaming, for the original; display and
-/// thumbnail come from one shrink-on-load decode, so big photographs never sit in memory whole.
+/// thumbnail come from one shrink-on-load decode, so big photographs never sit in memory whole. How many calls run
+/// at once is the caller's to bound (the host's upload queue hands out <see cref="ProcessingOptions.MaxConcurrentImages"/> slots).
 /// </summary>
-public sealed class VipsImageProcessor : IImageProcessor, IDisposable
+public sealed class VipsImageProcessor : IImageProcessor
 {
     private static readonly Dictionary<ImageFormat, string> ContentTypes = new()
     {
@@ -24,12 +25,10 @@ public sealed class VipsImageProcessor : IImageProcessor, IDisposable
     };
 
     private readonly UploadLimits limits;
-    private readonly SemaphoreSlim gate;
 
     public VipsImageProcessor(UploadLimits limits, ProcessingOptions options, ILogger<VipsImageProcessor>? logger = null)
     {
         this.limits = limits;
-        gate = new SemaphoreSlim(options.MaxConcurrentImages);
         VipsRuntime.Configure(options.VipsConcurrency, logger is null ? null : message => logger.LogDebug("libvips: {Message}", message));
     }
 
@@ -40,28 +39,21 @@ public sealed class VipsImageProcessor : IImageProcessor, IDisposable
         var format = FormatSniffer.Detect(sourcePath);
         EnsureAccepted(format);
 
-        await gate.WaitAsync(cancellationToken);
+        var outputs = new VariantFiles(outputFolder);
         try
         {
-            var outputs = new VariantFiles(outputFolder);
-            try
-            {
-                return await Task.Run(() => Process(sourcePath, format, outputs), cancellationToken);
-            }
-            catch
-            {
-                outputs.DeleteAll();
-                throw;
-            }
+            return await Task.Run(() => Process(sourcePath, format, outputs), cancellationToken);
+        }
+        catch
+        {
+            outputs.DeleteAll();
+            throw;
         }
         finally
         {
-            gate.Release();
             NativeHeap.ReturnFreePages();
         }
     }
-
-    public void Dispose() => gate.Dispose();
 
     private ProcessedImage Process(string path, ImageFormat format, VariantFiles outputs)
     {

@@ -74,7 +74,6 @@ public sealed class ColourAndFormatTests : IDisposable
 
     public void Dispose()
     {
-        processor.Dispose();
         Directory.Delete(folder, recursive: true);
     }
 

@@ -188,7 +188,6 @@ public sealed class PipelineTests : IDisposable
 
     public void Dispose()
     {
-        processor.Dispose();
         Directory.Delete(folder, recursive: true);
     }
 

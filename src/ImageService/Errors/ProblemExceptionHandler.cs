@@ -21,7 +21,8 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             _ => (500, "Internal server error", "Something went wrong on our side. Quote the trace_id when you report it."),
         };
 
-        if (status >= 500)
+        // A busy refusal is load, not a failure: logging each one would make a flood costlier still.
+        if (status >= 500 && exception is not ImageServiceException { Kind: ImageErrorKind.Busy })
         {
             logger.LogError(exception, "Unhandled failure on {Method} {Path} (trace_id {TraceId})",
                 context.Request.Method, context.Request.Path, ApiErrors.TraceId(context));
@@ -54,6 +55,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         ImageErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         ImageErrorKind.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
         ImageErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
+        ImageErrorKind.Busy => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -67,6 +69,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         ImageErrorKind.TooLarge => "Upload too large",
         ImageErrorKind.UnsupportedFormat => "Unsupported media type",
         ImageErrorKind.Unprocessable => "Image cannot be processed",
+        ImageErrorKind.Busy => "Too busy for this upload",
         _ => "Invalid request",
     };
 }

@@ -29,7 +29,8 @@ internal static class ImagesApi
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         images.MapGet("/", ListImages)
             .WithSummary("List images, newest first, optionally by user and/or tag")
             .ProducesProblem(StatusCodes.Status400BadRequest);
@@ -52,7 +53,12 @@ internal static class ImagesApi
     {
         using var form = await forms.ReadAsync(request, cancellationToken);
         var key = request.Headers.TryGetValue("Idempotency-Key", out var values) ? values.ToString() : null;
-        var outcome = await uploads.UploadAsync(key, form.Metadata, form.FilePath, Callers.From(request.HttpContext), cancellationToken);
+        UploadOutcome outcome;
+        using (await form.Ticket.WaitForProcessingAsync(cancellationToken))
+        {
+            outcome = await uploads.UploadAsync(key, form.Metadata, form.FilePath, Callers.From(request.HttpContext), cancellationToken);
+        }
+
         if (outcome.Replayed)
         {
             request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";

@@ -12,8 +12,9 @@ namespace ImageService.Images;
 /// Streams a <c>multipart/form-data</c> upload: the <c>file</c> part goes to a staging file as it arrives,
 /// counted against <see cref="UploadLimits.MaxUploadBytes"/>, so an oversize upload is refused without ever
 /// being held in memory; the <c>metadata</c> part is read as text. Any failure deletes the staging file.
+/// Nothing is read before the <see cref="UploadQueue"/> admits the upload, so a refusal costs no disk.
 /// </summary>
-internal sealed class UploadFormReader(UploadLimits limits, UploadStaging staging)
+internal sealed class UploadFormReader(UploadLimits limits, UploadStaging staging, UploadQueue queue)
 {
     private const int EnvelopeBytes = 64 * 1024;
 
@@ -32,6 +33,8 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
             throw TooLarge();
         }
 
+        // The declared length bounds what the file part can stage; without one, the largest body the limits allow.
+        var ticket = queue.Enter(request.ContentLength ?? maxBody);
         var reader = new MultipartReader(boundary, request.Body) { HeadersLengthLimit = 16 * 1024, HeadersCountLimit = 16 };
         string? metadata = null;
         string? filePath = null;
@@ -75,10 +78,11 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
             return metadata is null
                 ? throw ImageServiceException.Invalid(
                     "The 'metadata' part is missing. Send a form field named 'metadata' holding JSON such as {\"user_id\":\"123\",\"caption\":\"Beach\",\"tags\":[\"travel\"]}.")
-                : new UploadForm(metadata, filePath, fileLength);
+                : new UploadForm(metadata, filePath, fileLength, ticket);
         }
         catch (Exception e)
         {
+            ticket.Dispose();
             if (filePath is not null)
             {
                 File.Delete(filePath);
@@ -156,8 +160,13 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
         $"The file is larger than the {limits.MaxUploadBytes:N0} bytes this service accepts (GET /limits shows max_upload_bytes). Resize or compress it and upload again.");
 }
 
-/// <summary>A received upload: the metadata text and the staged file, deleted on dispose.</summary>
-internal sealed record UploadForm(string Metadata, string FilePath, long FileLength) : IDisposable
+/// <summary>A received upload: the metadata text and the staged file, deleted on dispose, which also gives up its
+/// place in the queue.</summary>
+internal sealed record UploadForm(string Metadata, string FilePath, long FileLength, UploadQueue.Ticket Ticket) : IDisposable
 {
-    public void Dispose() => File.Delete(FilePath);
+    public void Dispose()
+    {
+        File.Delete(FilePath);
+        Ticket.Dispose();
+    }
 }

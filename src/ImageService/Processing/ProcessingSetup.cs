@@ -8,7 +8,7 @@ namespace ImageService.Processing;
 
 internal static class ProcessingSetup
 {
-    /// <summary>Limits, the libvips pipeline, upload staging and the image workflows.</summary>
+    /// <summary>Limits, the libvips pipeline, upload staging and its queue, and the image workflows.</summary>
     public static WebApplicationBuilder AddImageProcessing(this WebApplicationBuilder builder)
     {
         builder.AddValidated<UploadLimits>(o => o.Validate()).Bind(builder.Configuration.GetSection(UploadLimits.Section));
@@ -19,6 +19,8 @@ internal static class ProcessingSetup
         builder.Services.AddSingleton<IStagingArea>(services => services.GetRequiredService<UploadStaging>());
         builder.Services.AddSingleton<StagingJanitor>();
         builder.Services.AddHostedService<StagingCleanupAtStart>();
+        builder.AddValidated<UploadQueueOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(UploadQueueOptions.Section));
+        builder.Services.AddSingleton<UploadQueue>();
         builder.Services.AddSingleton<IImageProcessor, VipsImageProcessor>();
         builder.AddValidated<IdempotencyOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(IdempotencyOptions.Section));
         builder.Services.AddSingleton<ImageCatalog>();

@@ -1,0 +1,96 @@
+using ImageService.Core;
+using ImageService.Imaging;
+
+namespace ImageService.Processing;
+
+/// <summary>
+/// The one bound on upload work in this process: a place in flight and a share of the staging disk, taken before
+/// the body is read, and a processing slot (<see cref="ProcessingOptions.MaxConcurrentImages"/>) taken after it is
+/// staged. Refusing at the door keeps a flood off the disk and leaves the CPU to lists and views.
+/// </summary>
+internal sealed class UploadQueue(UploadQueueOptions options, ProcessingOptions processing) : IDisposable
+{
+    private readonly Lock sync = new();
+    private readonly SemaphoreSlim slots = new(processing.MaxConcurrentImages);
+    private int inFlight;
+    private long stagedBytes;
+
+    /// <summary>Admits an upload whose body may stage up to <paramref name="bodyBytes"/>, or refuses it as busy.
+    /// A body larger than the whole budget is admitted alone, so the largest upload the limits allow always fits.</summary>
+    public Ticket Enter(long bodyBytes)
+    {
+        var reserved = Math.Min(bodyBytes, options.MaxStagedBytes);
+        lock (sync)
+        {
+            if (inFlight >= options.MaxInFlight)
+            {
+                throw Busy($"The service is already taking {options.MaxInFlight} uploads at once.");
+            }
+
+            if (stagedBytes + reserved > options.MaxStagedBytes)
+            {
+                throw Busy("The uploads in progress fill the disk space set aside for them.");
+            }
+
+            inFlight++;
+            stagedBytes += reserved;
+        }
+
+        return new Ticket(this, reserved);
+    }
+
+    public void Dispose() => slots.Dispose();
+
+    private async Task<IDisposable> WaitForSlotAsync(CancellationToken cancellationToken)
+    {
+        if (!await slots.WaitAsync(options.QueueTimeout, cancellationToken))
+        {
+            throw Busy($"The upload waited {options.QueueTimeoutSeconds} s for a processing slot behind other uploads.");
+        }
+
+        return new Slot(slots);
+    }
+
+    private void Leave(long reserved)
+    {
+        lock (sync)
+        {
+            inFlight--;
+            stagedBytes -= reserved;
+        }
+    }
+
+    private static ImageServiceException Busy(string why) =>
+        ImageServiceException.Busy($"{why} Nothing was stored; send the upload again after the Retry-After delay.");
+
+    /// <summary>An admitted upload's place in the queue; disposing it frees the place and the disk share.</summary>
+    public sealed class Ticket(UploadQueue queue, long reserved) : IDisposable
+    {
+        private int disposed;
+
+        /// <summary>Waits for a processing slot, at most <see cref="UploadQueueOptions.QueueTimeoutSeconds"/>; dispose the
+        /// result to hand the slot on. A wait that times out is refused as busy, before anything is stored.</summary>
+        public Task<IDisposable> WaitForProcessingAsync(CancellationToken cancellationToken) => queue.WaitForSlotAsync(cancellationToken);
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0)
+            {
+                queue.Leave(reserved);
+            }
+        }
+    }
+
+    private sealed class Slot(SemaphoreSlim slots) : IDisposable
+    {
+        private int disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref disposed, 1) == 0)
+            {
+                slots.Release();
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+namespace ImageService.Processing;
+
+/// <summary>
+/// How many uploads one process takes on at once, bound from <c>Uploads</c>. Beyond these bounds a new upload is
+/// answered 503 before its body is read, so a flood costs neither disk nor the CPU that lists and views need.
+/// </summary>
+public sealed class UploadQueueOptions
+{
+    public const string Section = "Uploads";
+
+    /// <summary>Uploads being received, waiting for a processing slot or being processed, at once (default 16:
+    /// eight per processing slot on two cores; Lambda sends an environment one request at a time anyway).</summary>
+    public int MaxInFlight { get; set; } = 16;
+
+    /// <summary>Disk the upload bodies of the uploads in flight may hold together (default 256 MiB, half of Lambda's
+    /// 512 MB <c>/tmp</c>, leaving room for the variants). Each upload reserves its Content-Length, or the largest body
+    /// the limits allow when it sends none, before a byte is read.</summary>
+    public long MaxStagedBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>How long a received upload may wait for a processing slot before it is answered 503 (default 20 s,
+    /// below API Gateway's 29 s, so a client behind it gets our answer rather than a gateway timeout).</summary>
+    public int QueueTimeoutSeconds { get; set; } = 20;
+
+    public TimeSpan QueueTimeout => TimeSpan.FromSeconds(QueueTimeoutSeconds);
+
+    public IEnumerable<string> Validate()
+    {
+        if (MaxInFlight is < 1 or > 10_000)
+        {
+            yield return "Uploads:MaxInFlight must be between 1 and 10000 uploads.";
+        }
+
+        if (MaxStagedBytes is < 1024 * 1024 or > 1024L * 1024 * 1024 * 1024)
+        {
+            yield return "Uploads:MaxStagedBytes must be between 1048576 (1 MiB) and 1099511627776 (1 TiB) bytes.";
+        }
+
+        if (QueueTimeoutSeconds is < 1 or > 3600)
+        {
+            yield return "Uploads:QueueTimeoutSeconds must be between 1 and 3600 seconds.";
+        }
+    }
+}
