@@ -225,7 +225,7 @@ public sealed class VipsImageProcessor : IImageProcessor
     /// <summary>The files one call writes: uniquely named, so calls can share a folder and a source; all deleted on failure.</summary>
     private sealed class VariantFiles(string folder)
     {
-        private readonly string prefix = Path.Combine(folder, Guid.NewGuid().ToString("N"));
+        private readonly string prefix = Path.Combine(folder, StagedFileNames.New(""));
         private readonly List<string> paths = new(3);
 
         public string Reserve(string variant, string extension)

@@ -133,15 +133,15 @@ public sealed class FileSystemBlobStore : IBlobStore, IStagingArea
         {
             try
             {
-                if (StagedFileNames.IsOfExitedProcess(part) || File.GetLastWriteTimeUtc(part) < olderThan.UtcDateTime)
+                if (StagedFileNames.IsStaged(part) && (StagedFileNames.IsOfExitedProcess(part) || File.GetLastWriteTimeUtc(part) < olderThan.UtcDateTime))
                 {
                     File.Delete(part);
                     removed++;
                 }
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // Finished or removed as we looked.
+                // Finished or removed as we looked, or not ours to remove: the sweep goes on.
             }
         }
 

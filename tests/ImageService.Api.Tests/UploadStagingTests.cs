@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using ImageService.Core;
 using ImageService.Processing;
 using ImageService.Storage.Local;
 using ImageService.Testing;
@@ -35,7 +36,7 @@ public sealed class UploadStagingTests
         using (var staging = new UploadStaging(new UploadStagingOptions()))
         {
             folder = staging.Folder;
-            File.WriteAllText(Path.Combine(folder, "left.upload"), "x");
+            File.WriteAllText(Path.Combine(folder, StagedFileNames.New(".upload")), "x");
         }
 
         Assert.False(Directory.Exists(folder));
@@ -86,16 +87,16 @@ public sealed class UploadStagingTests
     [Fact]
     public async Task The_folder_of_a_process_that_died_goes_and_only_stale_files_of_a_live_one()
     {
-        var deadFolder = Directory.CreateTempSubdirectory($"{UploadStaging.FolderPrefix}{await ExitedProcessIdAsync()}-").FullName;
-        var liveFolder = Directory.CreateTempSubdirectory($"{UploadStaging.FolderPrefix}{Environment.ProcessId}-").FullName;
+        var deadFolder = Directory.CreateTempSubdirectory($"{UploadStaging.FolderPrefix}{StagedFileNames.OwnerOf(await ExitedProcessIdAsync())}-").FullName;
+        var liveFolder = Directory.CreateTempSubdirectory($"{UploadStaging.FolderPrefix}{StagedFileNames.Owner}-").FullName;
         try
         {
-            var young = Path.Combine(deadFolder, "killed.upload");
+            var young = Path.Combine(deadFolder, StagedFileNames.New(".upload"));
             File.WriteAllText(young, "x");
-            var stale = Path.Combine(liveFolder, "leaked.upload");
+            var stale = Path.Combine(liveFolder, StagedFileNames.New(".upload"));
             File.WriteAllText(stale, "x");
             File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-2));
-            var fresh = Path.Combine(liveFolder, "arriving.upload");
+            var fresh = Path.Combine(liveFolder, StagedFileNames.New(".upload"));
             File.WriteAllText(fresh, "x");
 
             using var staging = new UploadStaging(new UploadStagingOptions());
@@ -119,8 +120,8 @@ public sealed class UploadStagingTests
     public async Task A_restart_removes_what_a_killed_process_left_in_both_staging_folders()
     {
         using var first = new ServiceFactory();
-        var leftUpload = Path.Combine(first.UploadTemp, "killed.upload");
-        var leftPart = Path.Combine(first.DataRoot, "staging", "killed.part");
+        var leftUpload = Path.Combine(first.UploadTemp, StagedFileNames.New(".upload"));
+        var leftPart = Path.Combine(first.DataRoot, "staging", StagedFileNames.New(".part"));
         Directory.CreateDirectory(first.UploadTemp, OwnerOnly);
         Directory.CreateDirectory(Path.GetDirectoryName(leftPart)!);
         foreach (var file in new[] { leftUpload, leftPart })
@@ -129,7 +130,7 @@ public sealed class UploadStagingTests
             File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddHours(-2));
         }
 
-        var freshUpload = Path.Combine(first.UploadTemp, "in-flight.upload");
+        var freshUpload = Path.Combine(first.UploadTemp, StagedFileNames.New(".upload"));
         await File.WriteAllTextAsync(freshUpload, "still arriving");
 
         using var client = first.CreateClient();
@@ -168,9 +169,9 @@ public sealed class UploadStagingTests
             var (dead, stale, live) = (new List<string>(), new List<string>(), new List<string>());
             foreach (var folder in folders)
             {
-                dead.Add(Path.Combine(folder, $"{deadId}-{Guid.NewGuid():N}.part"));
-                stale.Add(Path.Combine(folder, $"{Environment.ProcessId}-{Guid.NewGuid():N}.part"));
-                live.Add(Path.Combine(folder, $"{Environment.ProcessId}-{Guid.NewGuid():N}.part"));
+                dead.Add(Path.Combine(folder, $"{StagedFileNames.OwnerOf(deadId)}-{Guid.NewGuid():N}.part"));
+                stale.Add(Path.Combine(folder, StagedFileNames.New(".part")));
+                live.Add(Path.Combine(folder, StagedFileNames.New(".part")));
             }
 
             foreach (var file in dead.Concat(stale).Concat(live))
@@ -185,6 +186,60 @@ public sealed class UploadStagingTests
             Assert.Equal(2, staging.RemoveStale(cutoff));
             Assert.All(dead.Concat(stale), file => Assert.False(File.Exists(file), file));
             Assert.All(live, file => Assert.True(File.Exists(file), file));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_configured_folder_loses_only_files_the_service_staged_there_however_old_the_rest()
+    {
+        // An operator may point Uploads:TempFolder at a folder that holds other things, even the data root.
+        var root = Directory.CreateTempSubdirectory("staging-shared-with-data-").FullName;
+        try
+        {
+            var theirs = new[] { "index.db", "index.db-wal", "url-signing.key", "notes.txt", "1234-not-ours.upload" }
+                .Select(name => Path.Combine(root, name)).ToList();
+            var ours = Path.Combine(root, StagedFileNames.New(".upload"));
+            foreach (var file in theirs.Append(ours))
+            {
+                File.WriteAllText(file, "x");
+                File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddDays(-30));
+            }
+
+            using var staging = new UploadStaging(new UploadStagingOptions { TempFolder = root });
+            var store = new FileSystemBlobStore(root);
+            var removed = staging.RemoveStale(DateTimeOffset.UtcNow.AddHours(-1)) + store.RemoveStale(DateTimeOffset.UtcNow.AddHours(-1));
+
+            Assert.Equal(1, removed);
+            Assert.False(File.Exists(ours));
+            Assert.All(theirs, file => Assert.True(File.Exists(file), $"{Path.GetFileName(file)} is not the service's to remove"));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_young_file_of_a_process_in_another_container_is_kept_although_its_id_is_unknown_here()
+    {
+        // Another PID namespace or host sharing the folder: its process ids mean nothing here, so only age may tell.
+        var root = Directory.CreateTempSubdirectory("staging-other-space-").FullName;
+        try
+        {
+            var otherSpace = StagedFileNames.Owner.EndsWith("@00000000", StringComparison.Ordinal) ? "ffffffff" : "00000000";
+            var elsewhere = Path.Combine(root, $"999999999@{otherSpace}-{Guid.NewGuid():N}.upload");
+            File.WriteAllText(elsewhere, "a live upload in the other container");
+
+            using var staging = new UploadStaging(new UploadStagingOptions { TempFolder = root });
+
+            Assert.Equal(0, staging.RemoveStale(DateTimeOffset.UtcNow.AddHours(-1)));
+            Assert.True(File.Exists(elsewhere));
+            Assert.True(StagedFileNames.IsOfExitedProcess(Path.Combine(root, $"{StagedFileNames.OwnerOf(999999999)}-{Guid.NewGuid():N}.upload")),
+                "the same unknown id in this process space is an exited process");
         }
         finally
         {

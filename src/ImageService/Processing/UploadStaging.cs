@@ -71,7 +71,7 @@ internal sealed class UploadStaging : IStagingArea, IDisposable
     private static string CreatePerProcessFolder() =>
         // mkdtemp underneath: a new folder of mode 0700, failing rather than reusing one that exists. The process id
         // in the name tells a later process whether the owner is still alive.
-        Directory.CreateTempSubdirectory($"{FolderPrefix}{Environment.ProcessId}-").FullName;
+        Directory.CreateTempSubdirectory($"{FolderPrefix}{StagedFileNames.Owner}-").FullName;
 
     private string CreateConfiguredFolder()
     {
@@ -103,7 +103,10 @@ internal sealed class UploadStaging : IStagingArea, IDisposable
         var removed = 0;
         foreach (var file in SafeEnumerate(() => Directory.EnumerateFiles(path)))
         {
-            if ((StagedFileNames.IsOfExitedProcess(file) || File.GetLastWriteTimeUtc(file) < olderThan.UtcDateTime) && TryDelete(() => File.Delete(file)))
+            // Only files this service named: a configured folder may hold anything else.
+            if (StagedFileNames.IsStaged(file)
+                && (StagedFileNames.IsOfExitedProcess(file) || File.GetLastWriteTimeUtc(file) < olderThan.UtcDateTime)
+                && TryDelete(() => File.Delete(file)))
             {
                 removed++;
             }

@@ -21,9 +21,10 @@ public sealed class UploadStagingOptions
             yield return "Uploads:TempFolder is not a valid path.";
         }
 
-        if (StaleAfterSeconds is < 0 or > 604_800)
+        // Below a minute, a clean-up could take the body of an upload that is still arriving.
+        if (StaleAfterSeconds is < 60 or > 604_800)
         {
-            yield return "Uploads:StaleAfterSeconds must be between 0 and 604800 (a week); the default is 3600.";
+            yield return "Uploads:StaleAfterSeconds must be between 60 and 604800 (a week); the default is 3600.";
         }
     }
 }

@@ -22,7 +22,7 @@ public abstract class CrashAndLoadTests(ITestOutputHelper output) : IDisposable
     /// <summary>What a killed process may leave staged: its private upload folder, and the blob store's part files.</summary>
     private static List<string> StagedFiles(IReadOnlyDictionary<string, string?> settings, int processId)
     {
-        var left = Directory.EnumerateDirectories(Path.GetTempPath(), $"image-service-uploads-{processId}-*").ToList();
+        var left = Directory.EnumerateDirectories(Path.GetTempPath(), $"image-service-uploads-{processId}@*").ToList();
         if (settings.TryGetValue("Storage:Local:Root", out var root) && Directory.Exists(Path.Combine(root!, "staging")))
         {
             left.AddRange(Directory.EnumerateFiles(Path.Combine(root!, "staging")));
