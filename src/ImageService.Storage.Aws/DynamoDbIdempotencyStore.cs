@@ -37,8 +37,18 @@ public sealed class DynamoDbIdempotencyStore(IAmazonDynamoDB dynamo, AwsStorageO
                         ["lease_until"] = N(leaseUntil.ToUnixTimeMilliseconds()),
                         ["expires_at_epoch"] = N(expiresAt.ToUnixTimeSeconds()),
                     },
-                    ConditionExpression = "attribute_not_exists(pk) OR expires_at_epoch <= :now",
-                    ExpressionAttributeValues = new() { [":now"] = N(now.ToUnixTimeSeconds()) },
+                    // An expired key starts afresh, unless it is still started: then a live request may hold it (only a
+                    // takeover, below, may move it on), or, for another body, once its lease has run out.
+                    ConditionExpression =
+                        "attribute_not_exists(pk) OR (expires_at_epoch <= :now AND (#state <> :started OR (lease_until <= :now_ms AND fingerprint <> :fingerprint)))",
+                    ExpressionAttributeNames = new() { ["#state"] = "state" },
+                    ExpressionAttributeValues = new()
+                    {
+                        [":now"] = N(now.ToUnixTimeSeconds()),
+                        [":now_ms"] = N(now.ToUnixTimeMilliseconds()),
+                        [":started"] = S("started"),
+                        [":fingerprint"] = S(fingerprint),
+                    },
                 }, cancellationToken)))
             {
                 return new IdempotencyClaim(IdempotencyOutcome.Claimed);
@@ -51,12 +61,11 @@ public sealed class DynamoDbIdempotencyStore(IAmazonDynamoDB dynamo, AwsStorageO
                     Key = Key(key),
                     UpdateExpression = "SET claim_owner = :owner, claimed_at = :now_ms, lease_until = :lease, expires_at_epoch = :expires",
                     ConditionExpression =
-                        "#state = :started AND fingerprint = :fingerprint AND (lease_until <= :now_ms OR attribute_not_exists(lease_until)) AND expires_at_epoch > :now",
+                        "#state = :started AND fingerprint = :fingerprint AND (lease_until <= :now_ms OR attribute_not_exists(lease_until))",
                     ExpressionAttributeNames = new() { ["#state"] = "state" },
                     ExpressionAttributeValues = new()
                     {
                         [":owner"] = S(owner),
-                        [":now"] = N(now.ToUnixTimeSeconds()),
                         [":now_ms"] = N(now.ToUnixTimeMilliseconds()),
                         [":lease"] = N(leaseUntil.ToUnixTimeMilliseconds()),
                         [":expires"] = N(expiresAt.ToUnixTimeSeconds()),

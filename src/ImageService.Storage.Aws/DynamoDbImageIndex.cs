@@ -33,7 +33,12 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
         }
         catch (ConditionalCheckFailedException)
         {
-            return false;
+            // Ids are new, so a record already there is ours when the SDK retried a put that had landed: read it back.
+            if (await GetAsync(record.ImageId, cancellationToken) is not { State: ImageState.Pending } stored
+                || stored.StateChangedAt != record.StateChangedAt || stored.UserId != record.UserId)
+            {
+                return false;
+            }
         }
 
         try

@@ -59,16 +59,20 @@ public sealed class SqliteIdempotencyStore : IIdempotencyStore
         for (var attempt = 0; attempt < 2; attempt++)
         {
             await using var claim = connection.CreateCommand();
-            // A new key or an expired one starts afresh; a started one whose lease ran out, with the same body, is
-            // taken over and keeps the image id its abandoned request recorded.
+            // A new key or an expired one starts afresh, unless a live request still holds it (its lease outlives the
+            // key's lifetime: starting afresh then would let both requests make an image); a started one whose lease
+            // ran out, with the same body, is taken over and keeps the image id its abandoned request recorded.
             claim.CommandText = """
                 INSERT INTO idempotency_keys (key, fingerprint, state, image_id, claimed_at, expires_at, owner, lease_until)
                 VALUES ($key, $fingerprint, 'started', NULL, $now, $expires, $owner, $lease)
                 ON CONFLICT (key) DO UPDATE SET
-                    image_id = CASE WHEN idempotency_keys.expires_at <= $now THEN NULL ELSE idempotency_keys.image_id END,
+                    image_id = CASE WHEN idempotency_keys.expires_at <= $now
+                                         AND (idempotency_keys.state <> 'started' OR idempotency_keys.fingerprint <> excluded.fingerprint)
+                                    THEN NULL ELSE idempotency_keys.image_id END,
                     fingerprint = excluded.fingerprint, state = 'started', owner = excluded.owner,
                     claimed_at = excluded.claimed_at, expires_at = excluded.expires_at, lease_until = excluded.lease_until
-                WHERE idempotency_keys.expires_at <= $now
+                WHERE (idempotency_keys.expires_at <= $now
+                       AND NOT (idempotency_keys.state = 'started' AND idempotency_keys.lease_until > $now))
                    OR (idempotency_keys.state = 'started' AND idempotency_keys.lease_until <= $now
                        AND idempotency_keys.fingerprint = excluded.fingerprint)
                 RETURNING image_id

@@ -10,6 +10,22 @@ namespace ImageService.Storage.Aws.Tests;
 public sealed class DynamoDbConsistencyTests(AwsEmulators emulators)
 {
     [Fact]
+    public async Task A_pending_put_repeated_after_it_landed_succeeds_and_writes_the_tag_edges()
+    {
+        // As when the SDK retries a PutItem whose answer was lost: the retry fails its condition on our own record.
+        var table = await emulators.CreateTableAsync();
+        var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
+        var record = ImageIndexContract.Record("alice", 1, "travel") with { State = Core.Images.ImageState.Pending };
+        record = record with { StateChangedAt = record.CreatedAt };
+        await emulators.DynamoDb.PutItemAsync(table, DynamoDbItems.Record(record));
+
+        Assert.True(await index.TryAddAsync(record, default), "our own landed put is not 'already exists'");
+        Assert.False(await index.TryAddAsync(record with { UserId = "mallory" }, default), "another record with the id is");
+        Assert.True(await index.TransitionAsync(record.ImageId, Core.Images.ImageState.Pending, Core.Images.ImageState.Committed, record.StateChangedAt.AddSeconds(1), default));
+        Assert.Equal([record.ImageId], (await index.ListAsync(new IndexQuery(null, "travel", 10), default)).Select(r => r.ImageId));
+    }
+
+    [Fact]
     public async Task Edges_left_without_a_record_are_skipped_and_pages_still_fill()
     {
         var table = await emulators.CreateTableAsync();

@@ -62,7 +62,9 @@ public sealed class UploadWorkflow(IImageIndex index, IBlobStore blobs, IImagePr
 
             if (!await index.TransitionConfirmedAsync(record.ImageId, ImageState.Pending, ImageState.Committed, Now(), cancellationToken))
             {
-                throw new InvalidOperationException($"Image {record.ImageId} stopped being pending before it was committed.");
+                // Taken over: by a retry with the same Idempotency-Key after this request's lease ran out, or by the sweeper.
+                throw new ImageServiceException(ImageErrorKind.Conflict,
+                    "This upload stalled and was taken over before it could finish (by a retry with the same Idempotency-Key, or by the clean-up); nothing of it was stored. Retry the upload to get its result.");
             }
         }
         catch

@@ -24,7 +24,10 @@ public sealed class InMemoryIdempotencyStore(Faults faults) : IIdempotencyStore
                 lock (gate)
                 {
                     var existing = claims.GetValueOrDefault(key);
-                    var free = existing is null || existing.ExpiresAt <= now;
+                    // As the real stores: an expired key is free unless it is still started by a live request (or,
+                    // for the same body, left to the takeover, which keeps its image id).
+                    var free = existing is null
+                        || (existing.ExpiresAt <= now && !(existing.State == "started" && (existing.LeaseUntil > now || existing.Fingerprint == fingerprint)));
                     var takeover = !free && existing is { State: "started", Fingerprint: var f } && f == fingerprint && existing.LeaseUntil <= now;
                     if (!free && !takeover)
                     {

@@ -1,3 +1,4 @@
+using ImageService.Core;
 using ImageService.Core.Images;
 using ImageService.Core.Tests.Fakes;
 
@@ -189,7 +190,8 @@ public sealed class IdempotentUploadFaultTests
         var takeover = await harness.UploadAsync();
         resume.SetResult();
 
-        await Assert.ThrowsAnyAsync<Exception>(() => first);
+        var fenced = await Assert.ThrowsAsync<ImageServiceException>(() => first);
+        Assert.Equal(ImageErrorKind.Conflict, fenced.Kind); // a 409 that tells the client to retry, not a 500
         Assert.NotEqual(abandoned, takeover.Record.ImageId);
         Assert.Equal([takeover.Record.ImageId], harness.Visible.Select(r => r.ImageId));
         Assert.DoesNotContain(harness.Index.All, r => r.ImageId == abandoned);

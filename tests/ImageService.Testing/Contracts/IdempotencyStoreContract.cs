@@ -60,6 +60,25 @@ public abstract class IdempotencyStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_live_request_keeps_its_key_past_the_key_lifetime_and_a_later_takeover_keeps_its_image()
+    {
+        // Found in review: a request still renewing its lease after its key expired must not see a retry start
+        // afresh, or both would make an image.
+        var key = NewKey();
+        var image = Guid.NewGuid();
+        await Store.TryClaimAsync(key, "body", "a", Now, Now + Lease, Now.AddSeconds(30), default);
+        Assert.True(await Store.RecordImageAsync(key, "a", image, Now.AddMinutes(2), default));
+
+        var whileLive = await Store.TryClaimAsync(key, "body", "b", Now.AddMinutes(1), Now.AddMinutes(1) + Lease, Now.AddHours(1), default);
+        var otherBody = await Store.TryClaimAsync(key, "other", "c", Now.AddMinutes(1), Now.AddMinutes(1) + Lease, Now.AddHours(1), default);
+        var afterLease = await Store.TryClaimAsync(key, "body", "d", Now.AddMinutes(3), Now.AddMinutes(3) + Lease, Now.AddHours(1), default);
+
+        Assert.Equal(IdempotencyOutcome.InProgress, whileLive.Outcome);
+        Assert.NotEqual(IdempotencyOutcome.Claimed, otherBody.Outcome);
+        Assert.Equal(new IdempotencyClaim(IdempotencyOutcome.Claimed, image), afterLease);
+    }
+
+    [Fact]
     public async Task A_renewed_lease_keeps_the_claim_until_the_renewal_runs_out()
     {
         var key = NewKey();
