@@ -29,5 +29,10 @@ if (options.Runs("sweep"))
     await SweepCostBenchmark.RunAsync(options, report);
 }
 
+if (options.Runs("storm") && !OperatingSystem.IsWindows())
+{
+    await UploadStormBenchmark.RunAsync(options, report);
+}
+
 await report.WriteAsync();
 return 0;
