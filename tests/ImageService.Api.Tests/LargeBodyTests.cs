@@ -16,7 +16,7 @@ public sealed class LargeBodyTests
 
         // Only the headers went out; the answer must come anyway.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var response = await ReadResponseAsync(stream, timeout.Token);
+        var response = await RawUploads.ReadResponseAsync(stream, timeout.Token);
 
         Assert.StartsWith("HTTP/1.1 413", response, StringComparison.Ordinal);
         Assert.Contains("application/problem+json", response, StringComparison.Ordinal);
@@ -35,7 +35,7 @@ public sealed class LargeBodyTests
         // One byte every 2 s: far below the server's minimum body rate, so it gives up after its grace period.
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));
-        var reading = ReadResponseAsync(stream, timeout.Token);
+        var reading = RawUploads.ReadResponseAsync(stream, timeout.Token);
         while (!reading.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(40))
         {
             try
@@ -63,30 +63,6 @@ public sealed class LargeBodyTests
         service.UseKestrel(0);
         service.StartServer();
         using var client = service.CreateClient();
-        var address = client.BaseAddress!;
-        var tcp = new TcpClient();
-        await tcp.ConnectAsync(address.Host, address.Port);
-        var headers = $"POST /images HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
-                      + $"Content-Length: {contentLength}\r\n\r\n{bodyStart}";
-        await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(headers));
-        return tcp;
-    }
-
-    private static async Task<string> ReadResponseAsync(NetworkStream stream, CancellationToken cancellationToken)
-    {
-        var received = new StringBuilder();
-        var buffer = new byte[4096];
-        while (!received.ToString().Contains('}', StringComparison.Ordinal))
-        {
-            var read = await stream.ReadAsync(buffer, cancellationToken);
-            if (read == 0)
-            {
-                break;
-            }
-
-            received.Append(Encoding.UTF8.GetString(buffer, 0, read));
-        }
-
-        return received.ToString();
+        return await RawUploads.SendHeadersAsync(client, boundary, contentLength, bodyStart);
     }
 }

@@ -23,9 +23,9 @@ public abstract class UploadQueueTests(Backend backend)
         await held.Reached;
 
         // Only the headers of a 5 MB upload: the answer must come without the body.
-        using var tcp = await SendHeadersAsync(client, 5_000_000, "");
+        using var tcp = await RawUploads.SendHeadersAsync(client, "q", 5_000_000, "");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var raw = await ReadResponseAsync(tcp.GetStream(), timeout.Token);
+        var raw = await RawUploads.ReadResponseAsync(tcp.GetStream(), timeout.Token);
         // A client that sends its whole body at once still reads the answer.
         using var whole = await client.UploadAsync(TestImages.NoisyJpeg(600, 400));
 
@@ -51,7 +51,7 @@ public abstract class UploadQueueTests(Backend backend)
         using var client = service.CreateClient();
 
         // A body that declares most of the budget and is still arriving holds its share.
-        var slow = await SendHeadersAsync(client, 1_048_000,
+        var slow = await RawUploads.SendHeadersAsync(client, "q", 1_048_000,
             "--q\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n" + new string('x', 1000));
         for (var i = 0; i < 200 && Staged(service).Length == 0; i++)
         {
@@ -138,35 +138,6 @@ public abstract class UploadQueueTests(Backend backend)
             response.Dispose();
             await Task.Delay(100);
         }
-    }
-
-    private static async Task<TcpClient> SendHeadersAsync(HttpClient client, long contentLength, string bodyStart)
-    {
-        var address = client.BaseAddress!;
-        var tcp = new TcpClient();
-        await tcp.ConnectAsync(address.Host, address.Port);
-        var headers = $"POST /images HTTP/1.1\r\nHost: {address.Authority}\r\nContent-Type: multipart/form-data; boundary=q\r\n"
-                      + $"Content-Length: {contentLength}\r\n\r\n{bodyStart}";
-        await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(headers));
-        return tcp;
-    }
-
-    private static async Task<string> ReadResponseAsync(NetworkStream stream, CancellationToken cancellationToken)
-    {
-        var received = new StringBuilder();
-        var buffer = new byte[4096];
-        while (!received.ToString().Contains('}', StringComparison.Ordinal))
-        {
-            var read = await stream.ReadAsync(buffer, cancellationToken);
-            if (read == 0)
-            {
-                break;
-            }
-
-            received.Append(Encoding.UTF8.GetString(buffer, 0, read));
-        }
-
-        return received.ToString();
     }
 
     /// <summary>Holds the first upload that reaches processing until the test releases it; later ones pass straight on.</summary>
