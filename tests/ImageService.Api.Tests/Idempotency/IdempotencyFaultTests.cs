@@ -98,15 +98,15 @@ public abstract class IdempotencyFaultTests(Backend backend)
     private async Task<ServiceFactory> StartAsync(IdempotencyFaults faults, bool retriedCommit = false, FaultPlan? plan = null, SemaphoreSlim? gate = null) =>
         await ServiceFactory.StartAsync(backend, services: services =>
             {
-                Wrap<IIdempotencyStore>(services, inner => new FaultyIdempotencyStore(inner, faults));
+                services.Decorate<IIdempotencyStore>((inner, _) => new FaultyIdempotencyStore(inner, faults));
                 if (retriedCommit)
                 {
-                    Wrap<IImageIndex>(services, inner => new RetriedCommitIndex(inner));
+                    services.Decorate<IImageIndex>((inner, _) => new RetriedCommitIndex(inner));
                 }
 
                 if (plan is not null)
                 {
-                    Wrap<IBlobStore>(services, inner => new FaultyBlobStore(inner, plan));
+                    services.Decorate<IBlobStore>((inner, _) => new FaultyBlobStore(inner, plan));
                 }
 
                 if (gate is not null)
@@ -115,15 +115,6 @@ public abstract class IdempotencyFaultTests(Backend backend)
                         new VipsImageProcessor(provider.GetRequiredService<UploadLimits>(), provider.GetRequiredService<ProcessingOptions>()), gate));
                 }
             });
-
-    /// <summary>Decorates whatever the host registered for <typeparamref name="T"/>, whichever backend that is.</summary>
-    private static void Wrap<T>(IServiceCollection services, Func<T, T> decorate)
-        where T : class
-    {
-        var registered = services.Last(d => d.ServiceType == typeof(T));
-        services.AddSingleton(provider => decorate(registered.ImplementationFactory is { } factory ? (T)factory(provider)
-            : registered.ImplementationInstance as T ?? (T)ActivatorUtilities.CreateInstance(provider, registered.ImplementationType!)));
-    }
 
     private static Task<HttpResponseMessage> UploadAsync(HttpClient client, byte[] image, string key)
     {
