@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ImageService.Api.Tests;
 
@@ -85,6 +86,17 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
 
     private static readonly HttpClient Network = new();
 
+    private readonly ErrorLog errors = new();
+
+    /// <summary>Starts the service expecting it to refuse, and answers what an operator would read: the exception
+    /// and the errors the host logged. Both, because when the start fails the test host can lose the race to its own
+    /// disposal and throw <see cref="ObjectDisposedException"/> in place of the real failure, which it has logged.</summary>
+    public string StartFailure()
+    {
+        var error = Assert.ThrowsAny<Exception>(() => CreateClient());
+        return string.Join('\n', [error.ToString(), .. errors.Entries]);
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in settings)
@@ -92,6 +104,7 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
+        builder.ConfigureLogging(logging => logging.AddProvider(errors));
         builder.ConfigureServices(collection =>
         {
             collection.AddSingleton<TimeProvider>(Clock);
@@ -107,6 +120,33 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
         {
             Directory.Delete(Root, recursive: true);
         }
+    }
+}
+
+/// <summary>Keeps every error the service logs, with its exception.</summary>
+internal sealed class ErrorLog : ILoggerProvider, ILogger
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> entries = new();
+
+    public IEnumerable<string> Entries => entries;
+
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (IsEnabled(logLevel))
+        {
+            entries.Enqueue($"{formatter(state, exception)}\n{exception}");
+        }
+    }
+
+    public void Dispose()
+    {
     }
 }
 

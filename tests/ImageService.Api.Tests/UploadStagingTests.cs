@@ -143,16 +143,15 @@ public sealed class UploadStagingTests
     }
 
     [Fact]
-    public async Task A_service_configured_with_a_folder_other_users_can_enter_does_not_start()
+    public void A_service_configured_with_a_folder_other_users_can_enter_does_not_start()
     {
         using var service = new ServiceFactory();
         Directory.CreateDirectory(service.UploadTemp);
         File.SetUnixFileMode(service.UploadTemp, OwnerOnly | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
 
-        var failure = await Record.ExceptionAsync(async () => await service.CreateClient().GetAsync("/health/live"));
+        var failure = service.StartFailure();
 
-        Assert.NotNull(failure);
-        Assert.Contains("Uploads:TempFolder", failure.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Uploads:TempFolder", failure, StringComparison.Ordinal);
     }
 
     [Fact]
