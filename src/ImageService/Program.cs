@@ -21,7 +21,7 @@ builder.AddApiAuth();
 builder.AddUploadRateLimits();
 builder.AddImageStorage();
 builder.AddImageProcessing();
-builder.AddSweeper();
+builder.AddSweeper(background: sweep is null);
 
 var app = builder.Build();
 if (sweep is not null)

@@ -82,6 +82,7 @@ public sealed class OperationsTests
     [InlineData("Storage:Provider", "Floppy")]
     [InlineData("Downloads:UrlExpirySeconds", "99999999")]
     [InlineData("Storage:Local:SigningKey", "c2hvcnQ=")]
+    [InlineData("Sweeper:PendingAgeSeconds", "0")]
     public void A_bad_setting_stops_the_service_at_start_naming_the_key(string key, string value)
     {
         using var service = new ServiceFactory(new() { [key] = value });

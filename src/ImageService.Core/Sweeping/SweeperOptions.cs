@@ -19,7 +19,13 @@ public sealed class SweeperOptions
     /// <summary>How many blob keys and index items one full reconciliation run (<c>sweep --full</c>) reads at most.</summary>
     public int FullPageSize { get; set; } = 10_000;
 
-    public IEnumerable<string> Validate()
+    /// <summary>The least <see cref="PendingAgeSeconds"/> a background sweeper may use: younger pending records may
+    /// belong to uploads still in progress, which a sweep would take over (their commit then fails).</summary>
+    public const int LeastBackgroundPendingAgeSeconds = 60;
+
+    /// <param name="background">Whether these settings drive the web process's background sweeps; the one-off
+    /// <c>sweep</c> command, run by an operator who knows what is running, may clear pending records of any age.</param>
+    public IEnumerable<string> Validate(bool background)
     {
         if (IntervalSeconds is < 1 or > 86_400)
         {
@@ -29,6 +35,11 @@ public sealed class SweeperOptions
         if (PendingAgeSeconds is < 0 or > 604_800)
         {
             yield return "Sweeper:PendingAgeSeconds must be between 0 and 604800.";
+        }
+        else if (background && Enabled && PendingAgeSeconds < LeastBackgroundPendingAgeSeconds)
+        {
+            yield return $"Sweeper:PendingAgeSeconds must be at least {LeastBackgroundPendingAgeSeconds} while Sweeper:Enabled is true: "
+                + "a background sweep would take over uploads still in progress. Lower values are for the one-off 'sweep' command.";
         }
 
         if (DeletingAgeSeconds is < 0 or > 604_800)

@@ -7,9 +7,10 @@ namespace ImageService.Sweeping;
 
 internal static class SweeperSetup
 {
-    public static WebApplicationBuilder AddSweeper(this WebApplicationBuilder builder)
+    /// <summary>The sweeper and its settings; <paramref name="background"/> is false for the one-off <c>sweep</c> command, which runs no background sweeper.</summary>
+    public static WebApplicationBuilder AddSweeper(this WebApplicationBuilder builder, bool background)
     {
-        builder.AddValidated<SweeperOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(SweeperOptions.Section));
+        builder.AddValidated<SweeperOptions>(o => o.Validate(background)).Bind(builder.Configuration.GetSection(SweeperOptions.Section));
         builder.Services.AddSingleton<ImageSweeper>();
         builder.Services.AddHostedService<SweeperService>();
         return builder;
