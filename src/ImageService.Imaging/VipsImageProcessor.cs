@@ -87,6 +87,11 @@ public sealed class VipsImageProcessor : IImageProcessor
             variants.Add(original);
             return new ProcessedImage(format.ToString().ToUpperInvariant(), original.Width, original.Height, variants);
         }
+        catch (VipsException e) when (DiskFull.Is(e))
+        {
+            // Renditions are encoded to files: a full disk fails the encode, which must not pass for a corrupt photo.
+            throw DiskFull.Unavailable("The processing folder", e);
+        }
         catch (VipsException) when (format == ImageFormat.Heic)
         {
             throw ImageServiceException.Unsupported(

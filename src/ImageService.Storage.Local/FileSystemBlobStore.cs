@@ -38,6 +38,10 @@ public sealed class FileSystemBlobStore : IBlobStore, IStagingArea
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Move(staging, target, overwrite: true);
         }
+        catch (IOException e) when (DiskFull.Is(e))
+        {
+            throw DiskFull.Unavailable("The image folder", e);
+        }
         finally
         {
             File.Delete(staging);

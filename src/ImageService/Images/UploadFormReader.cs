@@ -88,6 +88,11 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
                 File.Delete(filePath);
             }
 
+            if (DiskFull.Is(e))
+            {
+                throw DiskFull.Unavailable("The upload staging folder", e);
+            }
+
             if (e is (IOException or InvalidDataException) and not BadHttpRequestException && !request.HttpContext.RequestAborted.IsCancellationRequested)
             {
                 throw ImageServiceException.Invalid(

@@ -25,7 +25,24 @@ internal static class LocalStorageSetup
         builder.Services.AddSingleton(services => new LocalUrlSigner(
             LocalUrlSigner.LoadOrCreateKey(services.GetRequiredService<LocalStorageOptions>(), services.GetRequiredService<LocalStorageRoot>().Path)));
         builder.Services.AddSingleton<IBlobUrlSigner>(services => services.GetRequiredService<LocalUrlSigner>());
+        builder.Services.AddHostedService<LocalStoresAtStart>();
     }
+}
+
+/// <summary>Opens the SQLite stores and the link signer as the web process starts, which makes their tables and the
+/// signing key: what cannot be created stops the start, and no request later finds a table or the key missing (as
+/// the first upload did when the disk had filled up since the start).</summary>
+internal sealed class LocalStoresAtStart(IServiceProvider services) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = services.GetRequiredService<IImageIndex>();
+        _ = services.GetRequiredService<IIdempotencyStore>();
+        _ = services.GetRequiredService<IBlobUrlSigner>();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>The absolute folder of the embedded backend.</summary>

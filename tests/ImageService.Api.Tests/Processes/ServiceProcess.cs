@@ -9,12 +9,18 @@ namespace ImageService.Api.Tests.Processes;
 public sealed class ServiceProcess : IDisposable
 {
     private readonly Process process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> output = new();
 
     private ServiceProcess(Process process, Uri address)
     {
         this.process = process;
         Address = address;
+        process.OutputDataReceived += (_, line) => Keep(line.Data);
+        process.ErrorDataReceived += (_, line) => Keep(line.Data);
     }
+
+    /// <summary>What the service has written to stdout and stderr (warnings and errors: it logs at Warning).</summary>
+    public string Output => string.Join('\n', output);
 
     public Uri Address { get; }
 
@@ -32,14 +38,43 @@ public sealed class ServiceProcess : IDisposable
         }
     }
 
-    public static async Task<ServiceProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, params string[] command)
+    public static Task<ServiceProcess> StartAsync(IReadOnlyDictionary<string, string?> settings, params string[] command) =>
+        StartAsync(settings, command, smallDisk: null);
+
+    /// <summary>
+    /// Starts the service with a small disk of its own mounted at <paramref name="mountPoint"/> (an existing empty
+    /// folder): a tmpfs of <paramref name="bytes"/> in a private mount namespace (<c>unshare</c>, which needs no root),
+    /// so a test can fill it. Only the service sees the mount; <see cref="OnItsDisk"/> reaches it from outside.
+    /// </summary>
+    public static Task<ServiceProcess> StartOnSmallDiskAsync(IReadOnlyDictionary<string, string?> settings, string mountPoint, long bytes) =>
+        StartAsync(settings, [], (mountPoint, bytes));
+
+    /// <summary>The path as this process sees it, through its mount namespace (<c>/proc/{pid}/root</c>).</summary>
+    public string OnItsDisk(string path) => $"/proc/{Id}/root{Path.GetFullPath(path)}";
+
+    private static async Task<ServiceProcess> StartAsync(
+        IReadOnlyDictionary<string, string?> settings, string[] command, (string MountPoint, long Bytes)? smallDisk)
     {
         var port = Loopback.FreePort();
         var address = new Uri($"http://127.0.0.1:{port}");
-        var process = Process.Start(Start(settings, [.. command, $"--urls={address}"]))!;
+        var start = Start(settings, [.. command, $"--urls={address}"]);
+        if (smallDisk is var (mountPoint, bytes))
+        {
+            // unshare execs sh, which mounts and execs dotnet: one process, whose id is the service's.
+            string[] inner = [start.FileName, .. start.ArgumentList];
+            start.FileName = "unshare";
+            start.ArgumentList.Clear();
+            foreach (var argument in (string[])["--user", "--map-root-user", "--mount", "sh", "-c",
+                "mount -t tmpfs -o size=\"$1\" tmpfs \"$2\" && shift 2 && exec \"$@\"", "sh", bytes.ToString(System.Globalization.CultureInfo.InvariantCulture), mountPoint, .. inner])
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+
+        var process = Process.Start(start)!;
+        var service = new ServiceProcess(process, address);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var service = new ServiceProcess(process, address);
         using var client = new HttpClient { BaseAddress = address };
         try
         {
@@ -81,6 +116,14 @@ public sealed class ServiceProcess : IDisposable
         }
 
         process.Dispose();
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is not null)
+        {
+            output.Enqueue(line);
+        }
     }
 
     private static ProcessStartInfo Start(IReadOnlyDictionary<string, string?> settings, string[] arguments)
