@@ -115,7 +115,7 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
         };
         if (!settled)
         {
-            values[":unsettled"] = new() { S = DynamoDbKeys.Unsettled };
+            values[":unsettled"] = new() { S = DynamoDbKeys.Unsettled(DynamoDbKeys.ShardOf(imageId)) };
         }
 
         try
@@ -171,25 +171,28 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
 
     public async IAsyncEnumerable<ImageRecord> ListUnsettledAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new QueryRequest
+        foreach (var partition in DynamoDbKeys.UnsettledPartitions)
         {
-            TableName = options.Table,
-            IndexName = DynamoDbKeys.ByUnsettled,
-            KeyConditionExpression = "unsettled_pk = :u",
-            ExpressionAttributeValues = new() { [":u"] = new AttributeValue { S = DynamoDbKeys.Unsettled } },
-        };
-        do
-        {
-            var page = await AwsFailures.Guard("DynamoDB", () => dynamo.QueryAsync(request, cancellationToken));
-            var records = await GetRecordsAsync((page.Items ?? []).Select(i => DynamoDbKeys.ImageIdFromPartition(i["pk"].S)), cancellationToken);
-            foreach (var record in records.Values.Where(r => r.State != ImageState.Committed && r.StateChangedAt < before))
+            var request = new QueryRequest
             {
-                yield return record;
-            }
+                TableName = options.Table,
+                IndexName = DynamoDbKeys.ByUnsettled,
+                KeyConditionExpression = "unsettled_pk = :u",
+                ExpressionAttributeValues = new() { [":u"] = new AttributeValue { S = partition } },
+            };
+            do
+            {
+                var page = await AwsFailures.Guard("DynamoDB", () => dynamo.QueryAsync(request, cancellationToken));
+                var records = await GetRecordsAsync((page.Items ?? []).Select(i => DynamoDbKeys.ImageIdFromPartition(i["pk"].S)), cancellationToken);
+                foreach (var record in records.Values.Where(r => r.State != ImageState.Committed && r.StateChangedAt < before))
+                {
+                    yield return record;
+                }
 
-            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+                request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+            }
+            while (request.ExclusiveStartKey is not null);
         }
-        while (request.ExclusiveStartKey is not null);
     }
 
     /// <summary>Scans a page of the table's keys (the full reconciliation only: never a request, never the routine

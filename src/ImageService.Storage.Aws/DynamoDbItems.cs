@@ -34,7 +34,7 @@ internal static class DynamoDbItems
         };
         if (record.State != ImageState.Committed)
         {
-            item["unsettled_pk"] = S(DynamoDbKeys.Unsettled);
+            item["unsettled_pk"] = S(DynamoDbKeys.Unsettled(DynamoDbKeys.ShardOf(record.ImageId)));
         }
 
         return item;

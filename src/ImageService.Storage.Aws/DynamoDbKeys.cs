@@ -10,7 +10,8 @@ namespace ImageService.Storage.Aws;
 /// <c>image#{id}</c>: the record itself (sort key <c>image</c>) and one edge per tag (<c>tag#{tag}</c>).
 /// Four sparse, keys-only global indexes serve the four list queries, all ordered by <c>sort</c> =
 /// <c>{created_at ms, 13 digits}#{image_id}</c>. The "all" and per-tag partitions are split into
-/// <see cref="Shards"/> so that no single index partition takes every upload.
+/// <see cref="Shards"/> so that no single index partition takes every upload, and so are the unsettled records of
+/// <c>by_unsettled</c>, which every upload enters (pending) and leaves (committed).
 /// </summary>
 internal static class DynamoDbKeys
 {
@@ -22,8 +23,12 @@ internal static class DynamoDbKeys
     public const string ByUserTag = "by_user_tag";
     public const string ByUnsettled = "by_unsettled";
 
-    /// <summary>The one partition of <see cref="ByUnsettled"/>: records that are pending or deleting, few at any time.</summary>
-    public const string Unsettled = "unsettled";
+    /// <summary>The one <see cref="ByUnsettled"/> partition of versions before it was sharded, still read by the
+    /// sweeper so that what they left unsettled is found.</summary>
+    public const string UnshardedUnsettled = "unsettled";
+
+    /// <summary>Every <see cref="ByUnsettled"/> partition the sweeper reads.</summary>
+    public static readonly string[] UnsettledPartitions = [.. Enumerable.Range(0, Shards).Select(Unsettled), UnshardedUnsettled];
 
     public const string RecordSortKey = "image";
 
@@ -36,6 +41,9 @@ internal static class DynamoDbKeys
     public static string All(int shard) => $"all#{shard}";
 
     public static string Tag(string tag, int shard) => $"tag#{tag}#{shard}";
+
+    /// <summary>The <see cref="ByUnsettled"/> partition of a pending or deleting record.</summary>
+    public static string Unsettled(int shard) => $"unsettled#{shard}";
 
     public static string UserTag(string userId, string tag) => $"usertag#{userId}#{tag}";
 

@@ -26,6 +26,44 @@ public sealed class DynamoDbConsistencyTests(AwsEmulators emulators)
     }
 
     [Fact]
+    public async Task Unsettled_records_spread_over_every_shard_and_the_sweeper_still_finds_those_written_unsharded()
+    {
+        // One by_unsettled partition took two writes of every upload (pending, then committed), a hot partition that
+        // would throttle the table's writes at a few hundred uploads a second.
+        var table = await emulators.CreateTableAsync();
+        var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
+        var pending = Enumerable.Range(0, 40)
+            .Select(i => ImageIndexContract.Record("alice", i) with { State = Core.Images.ImageState.Pending })
+            .Select(record => record with { StateChangedAt = record.CreatedAt })
+            .ToList();
+        foreach (var record in pending)
+        {
+            Assert.True(await index.TryAddAsync(record, default));
+        }
+
+        // A record written by a version that kept every unsettled record in one partition.
+        var legacy = pending[0];
+        await emulators.DynamoDb.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = table,
+            Key = DynamoDbItems.Key(legacy.ImageId, DynamoDbKeys.RecordSortKey),
+            UpdateExpression = "SET unsettled_pk = :legacy",
+            ExpressionAttributeValues = new() { [":legacy"] = new AttributeValue { S = "unsettled" } },
+        });
+
+        var scan = await emulators.DynamoDb.ScanAsync(new ScanRequest { TableName = table, IndexName = DynamoDbKeys.ByUnsettled });
+        var partitions = scan.Items.Select(item => item["unsettled_pk"].S).Distinct().ToList();
+        var found = new List<Guid>();
+        await foreach (var record in index.ListUnsettledAsync(DateTimeOffset.MaxValue, default))
+        {
+            found.Add(record.ImageId);
+        }
+
+        Assert.Equal(DynamoDbKeys.Shards + 1, partitions.Count);
+        Assert.Equal(pending.Select(r => r.ImageId).Order(), found.Order());
+    }
+
+    [Fact]
     public async Task Edges_left_without_a_record_are_skipped_and_pages_still_fill()
     {
         var table = await emulators.CreateTableAsync();
