@@ -80,10 +80,7 @@ public sealed class DynamoDbIdempotencyStore(IAmazonDynamoDB dynamo, AwsStorageO
 
             if (await ReadAsync(key, cancellationToken) is { } existing)
             {
-                return existing.Owner == owner ? new IdempotencyClaim(IdempotencyOutcome.Claimed, existing.ImageId)
-                    : existing.Fingerprint != fingerprint ? new IdempotencyClaim(IdempotencyOutcome.Mismatch)
-                    : existing.State == "started" ? new IdempotencyClaim(IdempotencyOutcome.InProgress)
-                    : new IdempotencyClaim(IdempotencyOutcome.Completed, existing.ImageId);
+                return IdempotencyClaim.ReadBack(owner, fingerprint, existing.Owner, existing.Fingerprint, existing.State == "started", existing.ImageId);
             }
         }
 

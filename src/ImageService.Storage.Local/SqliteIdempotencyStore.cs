@@ -93,10 +93,7 @@ public sealed class SqliteIdempotencyStore : IIdempotencyStore
 
             if (await ReadAsync(connection, key, cancellationToken) is { } existing)
             {
-                return existing.Owner == owner ? new IdempotencyClaim(IdempotencyOutcome.Claimed, existing.ImageId)
-                    : existing.Fingerprint != fingerprint ? new IdempotencyClaim(IdempotencyOutcome.Mismatch)
-                    : existing.State == "started" ? new IdempotencyClaim(IdempotencyOutcome.InProgress)
-                    : new IdempotencyClaim(IdempotencyOutcome.Completed, existing.ImageId);
+                return IdempotencyClaim.ReadBack(owner, fingerprint, existing.Owner, existing.Fingerprint, existing.State == "started", existing.ImageId);
             }
         }
 

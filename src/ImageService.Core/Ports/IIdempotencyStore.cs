@@ -51,4 +51,16 @@ public enum IdempotencyOutcome
 
 /// <summary>The answer to a claim. <see cref="ImageId"/>: for <see cref="IdempotencyOutcome.Completed"/> the image made;
 /// for <see cref="IdempotencyOutcome.Claimed"/> after a takeover, the image the abandoned request was about to commit.</summary>
-public sealed record IdempotencyClaim(IdempotencyOutcome Outcome, Guid? ImageId = null);
+public sealed record IdempotencyClaim(IdempotencyOutcome Outcome, Guid? ImageId = null)
+{
+    /// <summary>
+    /// What a claim whose write did not win finds, read back from the key as stored: the caller's own claim (its
+    /// write landed and the answer was lost), another body's, a request still running, or a finished one.
+    /// </summary>
+    public static IdempotencyClaim ReadBack(
+        string owner, string fingerprint, string storedOwner, string storedFingerprint, bool storedStarted, Guid? storedImageId) =>
+        storedOwner == owner ? new(IdempotencyOutcome.Claimed, storedImageId)
+        : storedFingerprint != fingerprint ? new(IdempotencyOutcome.Mismatch)
+        : storedStarted ? new(IdempotencyOutcome.InProgress)
+        : new(IdempotencyOutcome.Completed, storedImageId);
+}

@@ -1,7 +1,6 @@
-using System.Runtime.CompilerServices;
 using ImageService.Core.Images;
-using ImageService.Core.Listing;
 using ImageService.Core.Ports;
+using ImageService.Testing;
 
 namespace ImageService.Api.Tests.Faults;
 
@@ -57,66 +56,42 @@ public sealed class FaultPlan
 }
 
 /// <summary>The real blob store, with a fault where the plan says.</summary>
-public sealed class FaultyBlobStore(IBlobStore inner, FaultPlan plan) : IBlobStore
+public sealed class FaultyBlobStore(IBlobStore inner, FaultPlan plan) : DelegatingBlobStore(inner)
 {
-    public Task PutAsync(string key, Stream content, string contentType, CancellationToken cancellationToken)
+    public override Task PutAsync(string key, Stream content, string contentType, CancellationToken cancellationToken)
     {
         plan.Step("blobs.put");
-        return inner.PutAsync(key, content, contentType, cancellationToken);
+        return Inner.PutAsync(key, content, contentType, cancellationToken);
     }
 
-    public Task<BlobContent?> OpenReadAsync(string key, CancellationToken cancellationToken) => inner.OpenReadAsync(key, cancellationToken);
-
-    public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken)
+    public override Task<bool> DeleteAsync(string key, CancellationToken cancellationToken)
     {
         plan.Step("blobs.delete");
-        return inner.DeleteAsync(key, cancellationToken);
+        return Inner.DeleteAsync(key, cancellationToken);
     }
-
-    public IAsyncEnumerable<string> ListKeysAsync(string prefix, string? startAfter, CancellationToken cancellationToken) =>
-        inner.ListKeysAsync(prefix, startAfter, cancellationToken);
-
-    public Task ProbeAsync(CancellationToken cancellationToken) => inner.ProbeAsync(cancellationToken);
 }
 
 /// <summary>The real index, with a fault where the plan says.</summary>
-public sealed class FaultyIndex(IImageIndex inner, FaultPlan plan) : IImageIndex
+public sealed class FaultyIndex(IImageIndex inner, FaultPlan plan) : DelegatingImageIndex(inner)
 {
-    public Task<bool> TryAddAsync(ImageRecord record, CancellationToken cancellationToken)
+    public override Task<bool> TryAddAsync(ImageRecord record, CancellationToken cancellationToken)
     {
         plan.Step("index.add");
-        return inner.TryAddAsync(record, cancellationToken);
+        return Inner.TryAddAsync(record, cancellationToken);
     }
 
-    public Task<ImageRecord?> GetAsync(Guid imageId, CancellationToken cancellationToken) => inner.GetAsync(imageId, cancellationToken);
-
-    public async Task<bool> TransitionAsync(Guid imageId, ImageState from, ImageState to, DateTimeOffset at, CancellationToken cancellationToken)
+    public override async Task<bool> TransitionAsync(Guid imageId, ImageState from, ImageState to, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var operation = $"index.{from}->{to}".ToLowerInvariant();
         plan.Step(operation);
-        var result = await inner.TransitionAsync(imageId, from, to, at, cancellationToken);
+        var result = await Inner.TransitionAsync(imageId, from, to, at, cancellationToken);
         plan.Step(operation, after: true);
         return result;
     }
 
-    public Task<IReadOnlyList<ImageRecord>> ListAsync(IndexQuery query, CancellationToken cancellationToken) => inner.ListAsync(query, cancellationToken);
-
-    public Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken)
+    public override Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken)
     {
         plan.Step("index.remove");
-        return inner.RemoveAsync(imageId, expected, cancellationToken);
+        return Inner.RemoveAsync(imageId, expected, cancellationToken);
     }
-
-    public async IAsyncEnumerable<ImageRecord> ListUnsettledAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var record in inner.ListUnsettledAsync(before, cancellationToken))
-        {
-            yield return record;
-        }
-    }
-
-    public Task<OrphanEntriesPage> RemoveOrphanEntriesAsync(string? from, int maxItems, CancellationToken cancellationToken) =>
-        inner.RemoveOrphanEntriesAsync(from, maxItems, cancellationToken);
-
-    public Task ProbeAsync(CancellationToken cancellationToken) => inner.ProbeAsync(cancellationToken);
 }

@@ -45,10 +45,7 @@ public sealed class InMemoryIdempotencyStore(Faults faults) : IIdempotencyStore
 
             if (await faults.RunAsync("idem.claim.read-back", () => Task.FromResult(Read(key))) is { } stored)
             {
-                return stored.Owner == owner ? new IdempotencyClaim(IdempotencyOutcome.Claimed, stored.ImageId)
-                    : stored.Fingerprint != fingerprint ? new IdempotencyClaim(IdempotencyOutcome.Mismatch)
-                    : stored.State == "started" ? new IdempotencyClaim(IdempotencyOutcome.InProgress)
-                    : new IdempotencyClaim(IdempotencyOutcome.Completed, stored.ImageId);
+                return IdempotencyClaim.ReadBack(owner, fingerprint, stored.Owner, stored.Fingerprint, stored.State == "started", stored.ImageId);
             }
         }
 
