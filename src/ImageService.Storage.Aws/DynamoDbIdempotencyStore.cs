@@ -89,12 +89,12 @@ public sealed class DynamoDbIdempotencyStore(IAmazonDynamoDB dynamo, AwsStorageO
 
     public Task<bool> RenewAsync(string key, string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
         ChangeAsync(key, owner, "SET lease_until = :lease", new() { [":lease"] = N(leaseUntil.ToUnixTimeMilliseconds()) },
-            stored => stored is { State: "started" } && stored.LeaseUntil == leaseUntil.ToUnixTimeMilliseconds(), cancellationToken);
+            stored => stored is { State: "started" } && stored.LeaseUntil == leaseUntil.ToUnixTimeMilliseconds(), cancellationToken, leaseUntil);
 
     public Task<bool> RecordImageAsync(string key, string owner, Guid imageId, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
         ChangeAsync(key, owner, "SET image_id = :id, lease_until = :lease",
             new() { [":id"] = S(imageId.ToString("D")), [":lease"] = N(leaseUntil.ToUnixTimeMilliseconds()) },
-            stored => stored is { State: "started" } && stored.ImageId == imageId, cancellationToken);
+            stored => stored is { State: "started" } && stored.ImageId == imageId, cancellationToken, leaseUntil);
 
     public Task<bool> CompleteAsync(string key, string owner, Guid imageId, CancellationToken cancellationToken) =>
         ChangeAsync(key, owner, "SET #state = :completed, image_id = :id",
@@ -114,14 +114,17 @@ public sealed class DynamoDbIdempotencyStore(IAmazonDynamoDB dynamo, AwsStorageO
         || await ReadAsync(key, cancellationToken) is null;
 
     /// <summary>One conditional update of the owner's started claim; when its condition fails, whether the claim
-    /// already holds what it writes.</summary>
+    /// already holds what it writes. A <paramref name="lease"/> past the item's TTL moves the TTL to it: DynamoDB
+    /// deletes an item whose <c>expires_at_epoch</c> has passed whatever it holds, and a claim deleted under a live
+    /// request lets a retry of the same key make a second image.</summary>
     private async Task<bool> ChangeAsync(
         string key, string owner, string update, Dictionary<string, AttributeValue> values, Func<Stored?, bool> landed,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, DateTimeOffset? lease = null)
     {
         values[":started"] = S("started");
         values[":owner"] = S(owner);
-        return await WriteAsync(() => dynamo.UpdateItemAsync(new UpdateItemRequest
+        Dictionary<string, AttributeValue>? written = null;
+        var changed = await WriteAsync(async () => written = (await dynamo.UpdateItemAsync(new UpdateItemRequest
         {
             TableName = options.Table,
             Key = Key(key),
@@ -129,9 +132,38 @@ public sealed class DynamoDbIdempotencyStore(IAmazonDynamoDB dynamo, AwsStorageO
             ConditionExpression = "#state = :started AND claim_owner = :owner",
             ExpressionAttributeNames = new() { ["#state"] = "state" },
             ExpressionAttributeValues = values,
-        }, cancellationToken))
-            || await ReadAsync(key, cancellationToken) is { } stored && stored.Owner == owner && landed(stored);
+            ReturnValues = lease is null ? ReturnValue.NONE : ReturnValue.ALL_NEW,
+        }, cancellationToken)).Attributes);
+        Stored? stored = null;
+        if (!changed)
+        {
+            stored = await ReadAsync(key, cancellationToken);
+            if (stored is null || stored.Owner != owner || !landed(stored))
+            {
+                return false;
+            }
+        }
+
+        var expiresAt = written is { Count: > 0 } ? ToStored(written).ExpiresAt : stored?.ExpiresAt ?? long.MaxValue;
+        if (lease is { } until && expiresAt < until.ToUnixTimeSeconds())
+        {
+            await ExtendAsync(key, owner, until.ToUnixTimeSeconds(), cancellationToken);
+        }
+
+        return true;
     }
+
+    /// <summary>Moves the claim's TTL forward to <paramref name="epoch"/>, never back: a condition that fails means
+    /// the claim is no longer the owner's or already lasts long enough.</summary>
+    private Task<bool> ExtendAsync(string key, string owner, long epoch, CancellationToken cancellationToken) =>
+        WriteAsync(() => dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = options.Table,
+            Key = Key(key),
+            UpdateExpression = "SET expires_at_epoch = :epoch",
+            ConditionExpression = "claim_owner = :owner AND expires_at_epoch < :epoch",
+            ExpressionAttributeValues = new() { [":owner"] = S(owner), [":epoch"] = N(epoch) },
+        }, cancellationToken));
 
     /// <summary>Runs one conditional write: false when its condition failed, <see cref="Core.StoreUnavailableException"/>
     /// when DynamoDB is unavailable for now.</summary>
@@ -151,15 +183,16 @@ public sealed class DynamoDbIdempotencyStore(IAmazonDynamoDB dynamo, AwsStorageO
     private Task<Stored?> ReadAsync(string key, CancellationToken cancellationToken) => AwsFailures.Guard(Store, async () =>
     {
         var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = options.Table, Key = Key(key), ConsistentRead = true }, cancellationToken);
-        return response.Item is { Count: > 0 } item
-            ? new Stored(
-                item["fingerprint"].S,
-                item["state"].S,
-                item.TryGetValue("image_id", out var id) ? Guid.Parse(id.S) : null,
-                item.TryGetValue("claim_owner", out var owner) ? owner.S : "",
-                item.TryGetValue("lease_until", out var lease) ? long.Parse(lease.N, CultureInfo.InvariantCulture) : 0)
-            : null;
+        return response.Item is { Count: > 0 } item ? ToStored(item) : null;
     });
+
+    private static Stored ToStored(Dictionary<string, AttributeValue> item) => new(
+        item["fingerprint"].S,
+        item["state"].S,
+        item.TryGetValue("image_id", out var id) ? Guid.Parse(id.S) : null,
+        item.TryGetValue("claim_owner", out var owner) ? owner.S : "",
+        item.TryGetValue("lease_until", out var lease) ? long.Parse(lease.N, CultureInfo.InvariantCulture) : 0,
+        item.TryGetValue("expires_at_epoch", out var expires) ? long.Parse(expires.N, CultureInfo.InvariantCulture) : long.MaxValue);
 
     private static string Partition(string key) => $"idem#{key}";
 
@@ -169,5 +202,5 @@ public sealed class DynamoDbIdempotencyStore(IAmazonDynamoDB dynamo, AwsStorageO
 
     private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
 
-    private sealed record Stored(string Fingerprint, string State, Guid? ImageId, string Owner, long LeaseUntil);
+    private sealed record Stored(string Fingerprint, string State, Guid? ImageId, string Owner, long LeaseUntil, long ExpiresAt);
 }
