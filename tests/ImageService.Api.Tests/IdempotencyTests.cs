@@ -1,10 +1,5 @@
 using System.Net;
-using System.Text.Json;
-using ImageService.Core.Ports;
-using ImageService.Core.Processing;
-using ImageService.Imaging;
 using ImageService.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ImageService.Api.Tests;
 
@@ -18,14 +13,14 @@ public abstract class IdempotencyTests(Backend backend)
         using var client = service.CreateClient();
         var image = TestImages.Jpeg(64, 64);
 
-        using var first = await UploadAsync(client, image, "key-1");
-        using var retry = await UploadAsync(client, image, "key-1");
+        using var first = await client.UploadWithKeyAsync(image, "key-1");
+        using var retry = await client.UploadWithKeyAsync(image, "key-1");
 
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
         Assert.Equal((await first.JsonAsync()).Str("image_id"), (await retry.JsonAsync()).Str("image_id"));
         Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
-        Assert.Equal(1, await CountAsync(client));
+        Assert.Equal(1, await client.CountAsync());
     }
 
     [Fact]
@@ -33,12 +28,12 @@ public abstract class IdempotencyTests(Backend backend)
     {
         using var service = await ServiceFactory.StartAsync(backend);
         using var client = service.CreateClient();
-        using var first = await UploadAsync(client, TestImages.Jpeg(64, 64), "key-2");
+        using var first = await client.UploadWithKeyAsync(TestImages.Jpeg(64, 64), "key-2");
 
-        using var other = await UploadAsync(client, TestImages.Jpeg(65, 64), "key-2");
+        using var other = await client.UploadWithKeyAsync(TestImages.Jpeg(65, 64), "key-2");
 
         await other.AssertProblemAsync(422, "already used for a different upload");
-        Assert.Equal(1, await CountAsync(client));
+        Assert.Equal(1, await client.CountAsync());
     }
 
     [Fact]
@@ -46,20 +41,19 @@ public abstract class IdempotencyTests(Backend backend)
     {
         var gate = new SemaphoreSlim(0);
         using var service = await ServiceFactory.StartAsync(backend, services: services =>
-            services.AddSingleton<IImageProcessor>(provider => new GatedProcessor(
-                new VipsImageProcessor(provider.GetRequiredService<UploadLimits>(), provider.GetRequiredService<ProcessingOptions>()), gate)));
+            GatedProcessor.Register(services, gate));
         using var client = service.CreateClient();
         var image = TestImages.Jpeg(64, 64);
 
-        var first = UploadAsync(client, image, "key-3");
-        await WaitUntilAsync(() => gate.CurrentCount == 0 && GatedProcessor.Waiting(gate));
-        using var duplicate = await UploadAsync(client, image, "key-3");
+        var first = client.UploadWithKeyAsync(image, "key-3");
+        await GatedProcessor.HeldAsync(gate);
+        using var duplicate = await client.UploadWithKeyAsync(image, "key-3");
         gate.Release();
         using var firstResponse = await first;
 
         await duplicate.AssertProblemAsync(409, "still being processed");
         Assert.Equal(HttpStatusCode.Created, firstResponse.StatusCode);
-        Assert.Equal(1, await CountAsync(client));
+        Assert.Equal(1, await client.CountAsync());
     }
 
     [Fact]
@@ -69,16 +63,16 @@ public abstract class IdempotencyTests(Backend backend)
         using var client = service.CreateClient();
         var image = TestImages.Jpeg(64, 64);
 
-        using var broken = await UploadAsync(client, TestImages.Truncated(TestImages.NoisyJpeg(200, 200)), "key-4");
-        using var fixedUp = await UploadAsync(client, image, "key-4");
+        using var broken = await client.UploadWithKeyAsync(TestImages.Truncated(TestImages.NoisyJpeg(200, 200)), "key-4");
+        using var fixedUp = await client.UploadWithKeyAsync(image, "key-4");
         service.Clock.Advance(TimeSpan.FromDays(2));
-        using var later = await UploadAsync(client, image, "key-4");
+        using var later = await client.UploadWithKeyAsync(image, "key-4");
 
         await broken.AssertProblemAsync(422, "corrupt or truncated");
         Assert.Equal(HttpStatusCode.Created, fixedUp.StatusCode);
         Assert.Equal(HttpStatusCode.Created, later.StatusCode);
         Assert.NotEqual((await fixedUp.JsonAsync()).Str("image_id"), (await later.JsonAsync()).Str("image_id"));
-        Assert.Equal(2, await CountAsync(client));
+        Assert.Equal(2, await client.CountAsync());
     }
 
     [Fact]
@@ -87,48 +81,10 @@ public abstract class IdempotencyTests(Backend backend)
         using var service = await ServiceFactory.StartAsync(backend);
         using var client = service.CreateClient();
 
-        using var response = await UploadAsync(client, TestImages.Jpeg(64, 64), new string('k', 300));
+        using var response = await client.UploadWithKeyAsync(TestImages.Jpeg(64, 64), new string('k', 300));
 
         await response.AssertProblemAsync(400, "Idempotency-Key header must be");
-        Assert.Equal(0, await CountAsync(client));
-    }
-
-    private static Task<HttpResponseMessage> UploadAsync(HttpClient client, byte[] image, string key)
-    {
-        var form = new MultipartFormDataContent { { new ByteArrayContent(image), "file", "a.jpg" }, { new StringContent(Api.DefaultMetadata), "metadata" } };
-        var request = new HttpRequestMessage(HttpMethod.Post, "/images") { Content = form };
-        request.Headers.Add("Idempotency-Key", key);
-        return client.SendAsync(request);
-    }
-
-    private static async Task<int> CountAsync(HttpClient client) =>
-        JsonDocument.Parse(await client.GetStringAsync("/images")).RootElement.GetArrayLength();
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(25);
-        }
-
-        Assert.True(condition(), "the first upload never reached processing");
-    }
-
-    /// <summary>Holds every upload in processing until the test releases the gate.</summary>
-    private sealed class GatedProcessor(IImageProcessor inner, SemaphoreSlim gate) : IImageProcessor
-    {
-        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SemaphoreSlim, object> Waiters = [];
-
-        public IReadOnlyList<string> AcceptedContentTypes => inner.AcceptedContentTypes;
-
-        public static bool Waiting(SemaphoreSlim gate) => Waiters.TryGetValue(gate, out _);
-
-        public async Task<ProcessedImage> ProcessAsync(string sourcePath, string outputFolder, CancellationToken cancellationToken)
-        {
-            Waiters.AddOrUpdate(gate, new object());
-            await gate.WaitAsync(cancellationToken);
-            return await inner.ProcessAsync(sourcePath, outputFolder, cancellationToken);
-        }
+        Assert.Equal(0, await client.CountAsync());
     }
 }
 

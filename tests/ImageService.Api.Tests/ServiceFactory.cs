@@ -169,6 +169,18 @@ public static class Api
         return client.PostAsync("/images", form);
     }
 
+    /// <summary>An upload with an <c>Idempotency-Key</c> header.</summary>
+    public static Task<HttpResponseMessage> UploadWithKeyAsync(this HttpClient client, byte[] file, string idempotencyKey)
+    {
+        var form = new MultipartFormDataContent { { new ByteArrayContent(file), "file", "a.jpg" }, { new StringContent(DefaultMetadata), "metadata" } };
+        var request = new HttpRequestMessage(HttpMethod.Post, "/images") { Content = form };
+        request.Headers.Add("Idempotency-Key", idempotencyKey);
+        return client.SendAsync(request);
+    }
+
+    /// <summary>How many images <c>GET /images</c> lists.</summary>
+    public static async Task<int> CountAsync(this HttpClient client) => (await client.ListIdsAsync("/images")).Count;
+
     public static async Task<JsonElement> UploadOkAsync(this HttpClient client, byte[] file, string metadata = DefaultMetadata)
     {
         using var response = await client.UploadAsync(file, metadata);

@@ -1,10 +1,7 @@
 using System.Net;
-using System.Text.Json;
 using ImageService.Core;
 using ImageService.Api.Tests.Faults;
 using ImageService.Core.Ports;
-using ImageService.Core.Processing;
-using ImageService.Imaging;
 using ImageService.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -27,14 +24,14 @@ public abstract class IdempotencyFaultTests(Backend backend)
         using var client = service.CreateClient();
         var image = TestImages.Jpeg(64, 64);
 
-        using var first = await UploadAsync(client, image, "after-commit");
+        using var first = await client.UploadWithKeyAsync(image, "after-commit");
         service.Clock.Advance(TimeSpan.FromSeconds(LeaseSeconds + 1));
-        using var retry = await UploadAsync(client, image, "after-commit");
+        using var retry = await client.UploadWithKeyAsync(image, "after-commit");
 
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
         Assert.Equal((await first.JsonAsync()).Str("image_id"), (await retry.JsonAsync()).Str("image_id"));
-        Assert.Equal(1, await CountAsync(client));
+        Assert.Equal(1, await client.CountAsync());
     }
 
     [Fact]
@@ -45,13 +42,13 @@ public abstract class IdempotencyFaultTests(Backend backend)
         using var client = service.CreateClient();
         var image = TestImages.Jpeg(64, 64);
 
-        using var first = await UploadAsync(client, image, "lost-commit");
-        using var retry = await UploadAsync(client, image, "lost-commit");
+        using var first = await client.UploadWithKeyAsync(image, "lost-commit");
+        using var retry = await client.UploadWithKeyAsync(image, "lost-commit");
 
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
         Assert.Equal((await first.JsonAsync()).Str("image_id"), (await retry.JsonAsync()).Str("image_id"));
-        Assert.Equal(1, await CountAsync(client));
+        Assert.Equal(1, await client.CountAsync());
     }
 
     [Fact]
@@ -63,13 +60,13 @@ public abstract class IdempotencyFaultTests(Backend backend)
         using var client = service.CreateClient();
         var image = TestImages.Jpeg(64, 64);
 
-        using var failed = await UploadAsync(client, image, "outage");
+        using var failed = await client.UploadWithKeyAsync(image, "outage");
         service.Clock.Advance(TimeSpan.FromSeconds(LeaseSeconds + 1));
-        using var retry = await UploadAsync(client, image, "outage");
+        using var retry = await client.UploadWithKeyAsync(image, "outage");
 
         await failed.AssertProblemAsync(503, "try again");
         Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
-        Assert.Equal(1, await CountAsync(client));
+        Assert.Equal(1, await client.CountAsync());
     }
 
     [Fact]
@@ -81,18 +78,18 @@ public abstract class IdempotencyFaultTests(Backend backend)
         using var client = service.CreateClient();
         var image = TestImages.Jpeg(64, 64);
 
-        var stalled = UploadAsync(client, image, "stalled");
-        await WaitUntilAsync(() => gate.CurrentCount == 0 && FirstCallGatedProcessor.Waiting(gate));
+        var stalled = client.UploadWithKeyAsync(image, "stalled");
+        await GatedProcessor.HeldAsync(gate);
         service.Clock.Advance(TimeSpan.FromSeconds(LeaseSeconds + 1));
-        using var takeoverResponse = await UploadAsync(client, image, "stalled");
+        using var takeoverResponse = await client.UploadWithKeyAsync(image, "stalled");
         gate.Release();
         using var stalledResponse = await stalled;
-        using var later = await UploadAsync(client, image, "stalled");
+        using var later = await client.UploadWithKeyAsync(image, "stalled");
 
         Assert.Equal(HttpStatusCode.Created, takeoverResponse.StatusCode);
         await stalledResponse.AssertProblemAsync(409, "took over");
         Assert.Equal((await takeoverResponse.JsonAsync()).Str("image_id"), (await later.JsonAsync()).Str("image_id"));
-        Assert.Equal(1, await CountAsync(client));
+        Assert.Equal(1, await client.CountAsync());
     }
 
     private async Task<ServiceFactory> StartAsync(IdempotencyFaults faults, bool retriedCommit = false, FaultPlan? plan = null, SemaphoreSlim? gate = null) =>
@@ -111,31 +108,9 @@ public abstract class IdempotencyFaultTests(Backend backend)
 
                 if (gate is not null)
                 {
-                    services.AddSingleton<IImageProcessor>(provider => new FirstCallGatedProcessor(
-                        new VipsImageProcessor(provider.GetRequiredService<UploadLimits>(), provider.GetRequiredService<ProcessingOptions>()), gate));
+                    GatedProcessor.Register(services, gate);
                 }
             });
-
-    private static Task<HttpResponseMessage> UploadAsync(HttpClient client, byte[] image, string key)
-    {
-        var form = new MultipartFormDataContent { { new ByteArrayContent(image), "file", "a.jpg" }, { new StringContent(Api.DefaultMetadata), "metadata" } };
-        var request = new HttpRequestMessage(HttpMethod.Post, "/images") { Content = form };
-        request.Headers.Add("Idempotency-Key", key);
-        return client.SendAsync(request);
-    }
-
-    private static async Task<int> CountAsync(HttpClient client) =>
-        JsonDocument.Parse(await client.GetStringAsync("/images")).RootElement.GetArrayLength();
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(25);
-        }
-
-        Assert.True(condition(), "the first upload never reached processing");
-    }
 }
 
 public sealed class LocalIdempotencyFaultTests() : IdempotencyFaultTests(Backend.Local);
