@@ -14,6 +14,14 @@ public sealed class SqliteIdempotencyStore : IIdempotencyStore
         ("lease_until", "ALTER TABLE idempotency_keys ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0"),
     ];
 
+    /// <summary>See <see cref="PurgeAsync"/>; read through the index on <c>expires_at</c>, never the whole table.</summary>
+    internal const string PurgeStatement = """
+        DELETE FROM idempotency_keys WHERE key IN (
+            SELECT key FROM idempotency_keys
+            WHERE expires_at <= $now AND (state <> 'started' OR (image_id IS NULL AND lease_until <= $now))
+            ORDER BY expires_at LIMIT 4)
+        """;
+
     private readonly SqliteDatabase database;
 
     public SqliteIdempotencyStore(string databasePath)
@@ -32,6 +40,7 @@ public sealed class SqliteIdempotencyStore : IIdempotencyStore
                 owner       TEXT NOT NULL DEFAULT '',
                 lease_until INTEGER NOT NULL DEFAULT 0
             ) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at);
             """);
         var columns = new HashSet<string>();
         using (var info = connection.CreateCommand())
@@ -55,6 +64,7 @@ public sealed class SqliteIdempotencyStore : IIdempotencyStore
         CancellationToken cancellationToken) => SqliteFailures.Guard(async () =>
     {
         await using var connection = Open();
+        await PurgeAsync(connection, now, cancellationToken);
         // Twice at most: a claim released between the failed upsert and the read-back leaves nothing to read.
         for (var attempt = 0; attempt < 2; attempt++)
         {
@@ -99,6 +109,20 @@ public sealed class SqliteIdempotencyStore : IIdempotencyStore
 
         return new IdempotencyClaim(IdempotencyOutcome.InProgress);
     });
+
+    /// <summary>
+    /// SQLite has no TTL: each claim deletes a few keys past their lifetime, oldest first, more than a claim can
+    /// add, so the table holds about the keys of one lifetime. Deleted are only keys a claim would start afresh
+    /// anyway: completed ones, and started ones with no image and no live lease. A started key with an image is
+    /// kept for the takeover that must settle that image.
+    /// </summary>
+    private static async Task PurgeAsync(SqliteConnection connection, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var purge = connection.CreateCommand();
+        purge.CommandText = PurgeStatement;
+        purge.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        await purge.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     public Task<bool> RenewAsync(string key, string owner, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
         ChangeAsync(key, owner, "UPDATE idempotency_keys SET lease_until = $lease WHERE key = $key AND owner = $owner AND state = 'started'",

@@ -38,6 +38,51 @@ public sealed class SqliteIdempotencyStoreContractTests : IdempotencyStoreContra
     protected override Task<IIdempotencyStore> CreateStoreAsync() =>
         Task.FromResult<IIdempotencyStore>(new SqliteIdempotencyStore(Path.Combine(root, "index.db")));
 
+    [Fact]
+    public async Task Keys_past_their_lifetime_are_purged_by_later_claims_so_the_table_does_not_grow_forever()
+    {
+        // SQLite has no TTL: without a purge every keyed upload leaves a row for good.
+        var start = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 20; i++)
+        {
+            var key = $"old-{i}";
+            Assert.Equal(IdempotencyOutcome.Claimed,
+                (await Store.TryClaimAsync(key, "body", "a", start, start.AddSeconds(10), start.AddSeconds(60), default)).Outcome);
+            Assert.True(await Store.CompleteAsync(key, "a", Guid.NewGuid(), default));
+        }
+
+        var stalled = await Store.TryClaimAsync("stalled", "body", "b", start, start.AddSeconds(10), start.AddSeconds(60), default);
+        Assert.True(await Store.RecordImageAsync("stalled", "b", Guid.NewGuid(), start.AddSeconds(10), default));
+        var later = start.AddSeconds(61);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(IdempotencyOutcome.Claimed,
+                (await Store.TryClaimAsync($"new-{i}", "body", "c", later, later.AddSeconds(10), later.AddSeconds(60), default)).Outcome);
+        }
+
+        Assert.Equal(IdempotencyOutcome.Claimed, stalled.Outcome);
+        var left = await KeysAsync();
+        Assert.DoesNotContain(left, key => key.StartsWith("old-", StringComparison.Ordinal));
+        Assert.Equal(11, left.Count); // the ten live keys, and the started one whose image a takeover must still settle
+        Assert.Contains("stalled", left);
+    }
+
+    private async Task<List<string>> KeysAsync()
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(root, "index.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT key FROM idempotency_keys";
+        await using var reader = await command.ExecuteReaderAsync();
+        var keys = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            keys.Add(reader.GetString(0));
+        }
+
+        return keys;
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

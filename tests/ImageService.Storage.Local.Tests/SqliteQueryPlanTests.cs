@@ -31,6 +31,22 @@ public sealed class SqliteQueryPlanTests : IDisposable
         Assert.DoesNotContain(plan, line => line.Contains("TEMP B-TREE", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task The_purge_of_expired_idempotency_keys_searches_the_expiry_index()
+    {
+        var database = Path.Combine(root, "index.db");
+        _ = new SqliteIdempotencyStore(database);
+        await using var connection = new SqliteConnection($"Data Source={database}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteIdempotencyStore.PurgeStatement;
+        command.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var plan = await ReadPlanAsync(command);
+
+        Assert.Contains(plan, line => line.Contains("USING INDEX idempotency_keys_expiry", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, line => line.StartsWith("SCAN idempotency_keys", StringComparison.Ordinal) && !line.Contains("INDEX", StringComparison.Ordinal));
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
@@ -48,6 +64,11 @@ public sealed class SqliteQueryPlanTests : IDisposable
         command.Parameters.AddWithValue("$after_created", query.After!.CreatedAt.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$after_id", query.After.ImageId.ToString("D"));
         command.Parameters.AddWithValue("$limit", query.Limit);
+        return await ReadPlanAsync(command);
+    }
+
+    private static async Task<List<string>> ReadPlanAsync(SqliteCommand command)
+    {
         var plan = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
