@@ -75,7 +75,7 @@ public static class SweepCostBenchmark
                 | Routine sweep (every {new SweeperOptions().IntervalSeconds} s in each process) | {routineRequests} | {routineScans} | {routineMs:F0} | {routine.AbandonedUploads} abandoned uploads, {routine.FinishedDeletes} deletes finished |
                 | One `sweep --full` run, `Sweeper:FullPageSize` = {FullPageSize:N0} | {fullRequests} | – | {fullMs:F0} | {full.BlobsChecked:N0} blobs checked, {full.OrphanBlobs} orphan blobs, next marker {(full.Next is null ? "none (complete)" : "printed")} |
 
-                The routine sweep queries each of the five `by_unsettled` partitions (four shards and the unsharded one of earlier versions) and reads the ten records, then deletes their blobs by the keys the
+                The routine sweep queries each of the five `by_unsettled` partitions (four shards and the unsharded one of earlier versions) and reads the ten records in one BatchGetItem, then deletes their blobs by the keys the
                 records list and removes the records: its requests depend on the ten, not on the {committed:N0}
                 (the sweeper tests assert the same count at 1,000 and 2,000 images on both backends). Before this change a
                 routine sweep listed the whole bucket, read every record it found a blob for and scanned the table.

@@ -171,6 +171,9 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
 
     public async IAsyncEnumerable<ImageRecord> ListUnsettledAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // Ids from every shard share the record reads, a BatchGetItem of 100 at a time: ten unsettled records cost one
+        // read however the shards split them.
+        var found = new List<Guid>();
         foreach (var partition in DynamoDbKeys.UnsettledPartitions)
         {
             var request = new QueryRequest
@@ -183,15 +186,34 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
             do
             {
                 var page = await AwsFailures.Guard("DynamoDB", () => dynamo.QueryAsync(request, cancellationToken));
-                var records = await GetRecordsAsync((page.Items ?? []).Select(i => DynamoDbKeys.ImageIdFromPartition(i["pk"].S)), cancellationToken);
-                foreach (var record in records.Values.Where(r => r.State != ImageState.Committed && r.StateChangedAt < before))
+                found.AddRange((page.Items ?? []).Select(i => DynamoDbKeys.ImageIdFromPartition(i["pk"].S)));
+                while (found.Count >= 100)
                 {
-                    yield return record;
+                    await foreach (var record in StaleAsync(found[..100], before, cancellationToken))
+                    {
+                        yield return record;
+                    }
+
+                    found.RemoveRange(0, 100);
                 }
 
                 request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
             }
             while (request.ExclusiveStartKey is not null);
+        }
+
+        await foreach (var record in StaleAsync(found, before, cancellationToken))
+        {
+            yield return record;
+        }
+    }
+
+    private async IAsyncEnumerable<ImageRecord> StaleAsync(List<Guid> imageIds, DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var records = await GetRecordsAsync(imageIds, cancellationToken);
+        foreach (var record in records.Values.Where(r => r.State != ImageState.Committed && r.StateChangedAt < before))
+        {
+            yield return record;
         }
     }
 

@@ -21,7 +21,7 @@ public sealed class ImageSweeper(IImageIndex index, IBlobStore blobs, SweeperOpt
         var now = time.GetUtcNow();
         var pendingCutoff = now.AddSeconds(-options.PendingAgeSeconds);
         var deletingCutoff = now.AddSeconds(-options.DeletingAgeSeconds);
-        int abandoned = 0, finished = 0;
+        int abandoned = 0, finished = 0, failed = 0;
 
         await foreach (var record in index.ListUnsettledAsync(now.AddSeconds(-Math.Min(options.PendingAgeSeconds, options.DeletingAgeSeconds)), cancellationToken))
         {
@@ -31,31 +31,47 @@ public sealed class ImageSweeper(IImageIndex index, IBlobStore blobs, SweeperOpt
                 continue;
             }
 
-            // A stale upload is first taken over (pending -> deleting): if it is in fact still running, its commit
-            // now fails instead of committing a record whose blobs the sweeper is removing.
-            if (record.State == ImageState.Pending
-                && !await index.TransitionAsync(record.ImageId, ImageState.Pending, ImageState.Deleting, now, cancellationToken))
+            // One record whose clean-up keeps failing (a blob the service may not delete) is left for the next sweep,
+            // not allowed to stop every sweep before the records listed after it. A store that is down ends the run.
+            try
             {
-                continue;
+                if (await SettleAsync(record, now, cancellationToken))
+                {
+                    _ = record.State == ImageState.Pending ? abandoned++ : finished++;
+                }
             }
-
-            // The record is written, listing every variant key, before any blob is put, so its keys are all the blobs
-            // there can be. Blobs before the record: the record is what tells the next sweep there is still work.
-            foreach (var variant in record.Variants)
+            catch (Exception e) when (e is not StoreUnavailableException && !cancellationToken.IsCancellationRequested)
             {
-                await blobs.DeleteAsync(variant.Key, cancellationToken);
-            }
-
-            if (await index.RemoveAsync(record.ImageId, ImageState.Deleting, cancellationToken))
-            {
-                _ = record.State == ImageState.Pending ? abandoned++ : finished++;
+                failed++;
+                logger.LogWarning(e, "Sweep could not clean up image {ImageId} ({State}); the next sweep will try again", record.ImageId, record.State);
             }
         }
 
-        var report = new SweepReport(abandoned, finished);
-        logger.LogInformation("Swept: {AbandonedUploads} abandoned uploads, {FinishedDeletes} deletes finished",
-            report.AbandonedUploads, report.FinishedDeletes);
+        var report = new SweepReport(abandoned, finished, failed);
+        logger.LogInformation("Swept: {AbandonedUploads} abandoned uploads, {FinishedDeletes} deletes finished, {Failed} failed",
+            report.AbandonedUploads, report.FinishedDeletes, report.Failed);
         return report;
+    }
+
+    /// <summary>Takes a stale upload over, removes the record's blobs, then the record; true when this call removed it.</summary>
+    private async Task<bool> SettleAsync(ImageRecord record, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // A stale upload is first taken over (pending -> deleting): if it is in fact still running, its commit
+        // now fails instead of committing a record whose blobs the sweeper is removing.
+        if (record.State == ImageState.Pending
+            && !await index.TransitionAsync(record.ImageId, ImageState.Pending, ImageState.Deleting, now, cancellationToken))
+        {
+            return false;
+        }
+
+        // The record is written, listing every variant key, before any blob is put, so its keys are all the blobs
+        // there can be. Blobs before the record: the record is what tells the next sweep there is still work.
+        foreach (var variant in record.Variants)
+        {
+            await blobs.DeleteAsync(variant.Key, cancellationToken);
+        }
+
+        return await index.RemoveAsync(record.ImageId, ImageState.Deleting, cancellationToken);
     }
 
     /// <summary>
@@ -132,8 +148,9 @@ public sealed class ImageSweeper(IImageIndex index, IBlobStore blobs, SweeperOpt
         key.Split('/') is [_, var id, _] && Guid.TryParseExact(id, "D", out var imageId) ? imageId : null;
 }
 
-/// <summary>What one routine sweep did.</summary>
-public sealed record SweepReport(int AbandonedUploads, int FinishedDeletes);
+/// <summary>What one routine sweep did; <paramref name="Failed"/> counts records whose clean-up failed and is left
+/// to the next sweep.</summary>
+public sealed record SweepReport(int AbandonedUploads, int FinishedDeletes, int Failed = 0);
 
 /// <summary>What one run of the full reconciliation did, and the marker to resume from (null when it is complete).</summary>
 public sealed record FullSweepReport(int BlobsChecked, int OrphanBlobs, int IndexItemsChecked, int OrphanIndexEntries, string? Next);

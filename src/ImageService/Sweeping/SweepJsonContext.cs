@@ -3,11 +3,13 @@ using ImageService.Core.Sweeping;
 
 namespace ImageService.Sweeping;
 
-/// <summary>What the <c>sweep</c> command prints: the routine sweep's counts, and with <c>--full</c> the page of the
-/// reconciliation it ran, whose <c>next</c> (null once complete) is the marker for <c>--from</c>.</summary>
+/// <summary>What the <c>sweep</c> command prints: the routine sweep's counts (<c>failed</c>: records whose clean-up
+/// failed, left to the next sweep), and with <c>--full</c> the page of the reconciliation it ran, whose <c>next</c>
+/// (null once complete) is the marker for <c>--from</c>.</summary>
 internal sealed record SweepCommandReport(
     int AbandonedUploads,
     int FinishedDeletes,
+    int Failed,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] FullSweepReport? Full);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]

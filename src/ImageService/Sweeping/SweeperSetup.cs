@@ -45,9 +45,9 @@ internal static class SweeperSetup
 
         app.Services.GetRequiredService<StagingJanitor>().RemoveStale();
         var routine = await sweeper.SweepAsync(CancellationToken.None);
-        var report = new SweepCommandReport(routine.AbandonedUploads, routine.FinishedDeletes, full);
+        var report = new SweepCommandReport(routine.AbandonedUploads, routine.FinishedDeletes, routine.Failed, full);
         Console.WriteLine(JsonSerializer.Serialize(report, SweepJsonContext.Default.SweepCommandReport));
-        return 0;
+        return routine.Failed == 0 ? 0 : 1;
     }
 }
 
@@ -70,7 +70,7 @@ internal sealed class SweeperService(ImageSweeper sweeper, StagingJanitor janito
                 janitor.RemoveStale();
                 await sweeper.SweepAsync(stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogError(e, "Sweep failed; the next one will try again");
             }
