@@ -17,7 +17,7 @@ public static class IngestBenchmark
     // Rate limits would refuse a benchmark's worth of uploads from one address, and the upload queue's bounds would
     // refuse the 32 at once of the memory case: this section measures the pipeline, not the admission.
     private static readonly string[] Unlimited =
-        ["--RateLimits:UploadsPerMinutePerAddress=100000", "--Uploads:MaxInFlight=10000", "--Uploads:MaxStagedBytes=1099511627776", "--Uploads:QueueTimeoutSeconds=3600"];
+        ["--RateLimits:UploadsPerMinutePerAddress=100000", "--Uploads:MaxInFlight=10000", "--Uploads:MaxInFlightPerClient=10000", "--Uploads:MaxStagedBytes=1099511627776", "--Uploads:QueueTimeoutSeconds=3600"];
 
     public static async Task RunAsync(BenchOptions options, Report report)
     {

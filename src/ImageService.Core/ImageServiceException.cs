@@ -21,6 +21,10 @@ public enum ImageErrorKind
     Conflict,
     /// <summary>The service has no room for the request right now; the same request later will do.</summary>
     Busy,
+    /// <summary>The caller already has as many requests of this kind in progress as one caller may.</summary>
+    TooManyAtOnce,
+    /// <summary>The request body arrived too slowly.</summary>
+    TooSlow,
 }
 
 /// <summary>A failure caused by the client's request; its message is safe to show to that client.</summary>
@@ -36,4 +40,6 @@ public sealed class ImageServiceException(ImageErrorKind kind, string detail) : 
     public static ImageServiceException TooLarge(string detail) => new(ImageErrorKind.TooLarge, detail);
     public static ImageServiceException NotOwner(string detail) => new(ImageErrorKind.NotOwner, detail);
     public static ImageServiceException Busy(string detail) => new(ImageErrorKind.Busy, detail);
+    public static ImageServiceException TooManyAtOnce(string detail) => new(ImageErrorKind.TooManyAtOnce, detail);
+    public static ImageServiceException TooSlow(string detail) => new(ImageErrorKind.TooSlow, detail);
 }

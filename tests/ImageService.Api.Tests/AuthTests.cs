@@ -16,7 +16,7 @@ public sealed class AuthTests
     private const string Audience = "image-service-tests";
     private const string Key = "a-development-signing-key-of-at-least-32-bytes";
 
-    private static ServiceFactory Start(Dictionary<string, string?>? extra = null)
+    private static ServiceFactory Start(Dictionary<string, string?>? extra = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -30,7 +30,29 @@ public sealed class AuthTests
             settings[key] = value;
         }
 
-        return new ServiceFactory(settings);
+        return new ServiceFactory(settings, services);
+    }
+
+    [Fact]
+    public async Task A_user_with_their_share_of_uploads_in_progress_gets_429_while_another_user_at_the_same_address_uploads()
+    {
+        var gate = new SemaphoreSlim(0);
+        using var service = Start(new() { ["Uploads:MaxInFlightPerClient"] = "1" }, services => GatedProcessor.Register(services, gate));
+        using var alice = Authorized(service, Token("alice"));
+        using var bob = Authorized(service, Token("bob"));
+
+        var first = alice.UploadAsync(TestImages.Jpeg(64, 64), """{"user_id":"alice"}""");
+        await GatedProcessor.HeldAsync(gate);
+        using var second = await alice.UploadAsync(TestImages.Jpeg(48, 48), """{"user_id":"alice"}""");
+        using var other = await bob.UploadAsync(TestImages.Jpeg(40, 40), """{"user_id":"bob"}""");
+        gate.Release();
+        using var firstResponse = await first;
+
+        await second.AssertProblemAsync(429, "uploads in progress as one client may (1)");
+        Assert.NotNull(second.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.Created, other.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, firstResponse.StatusCode);
+        Assert.Equal(2, await service.CreateClient().CountAsync());
     }
 
     [Fact]

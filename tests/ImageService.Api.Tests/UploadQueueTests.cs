@@ -71,6 +71,64 @@ public abstract class UploadQueueTests(Backend backend)
     }
 
     [Fact]
+    public async Task A_client_with_its_share_of_uploads_in_progress_gets_429_before_its_body_is_read()
+    {
+        var held = new HeldProcessor();
+        using var service = await StartOnKestrelAsync(new() { ["Uploads:MaxInFlightPerClient"] = "1" }, held);
+        using var client = service.CreateClient();
+        var first = client.UploadAsync(TestImages.Jpeg(64, 64));
+        await held.Reached;
+
+        using var tcp = await RawUploads.SendHeadersAsync(client, "q", 5_000_000, "");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var raw = await RawUploads.ReadResponseAsync(tcp.GetStream(), timeout.Token);
+        held.Release();
+        using var firstResponse = await first;
+
+        Assert.StartsWith("HTTP/1.1 429", raw, StringComparison.Ordinal);
+        Assert.Contains("Retry-After: ", raw, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("as many uploads in progress as one client may (1)", raw, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, firstResponse.StatusCode);
+        await client.UploadOkAsync(TestImages.Jpeg(32, 32));
+        Assert.Empty(Staged(service));
+    }
+
+    [Fact]
+    public async Task A_body_that_trickles_in_is_cut_off_with_408_and_gives_up_its_place()
+    {
+        using var service = await StartOnKestrelAsync(new() { ["Uploads:MaxInFlight"] = "1", ["Uploads:MinBodyBytesPerSecond"] = "1024" });
+        using var client = service.CreateClient();
+        using var tcp = await RawUploads.SendHeadersAsync(client, "q", 1_000_000,
+            "--q\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var answer = RawUploads.ReadResponseAsync(tcp.GetStream(), timeout.Token);
+
+        // 100 bytes every 200 ms: 500 bytes a second, above the web server's own minimum (240) but below the setting.
+        var chunk = new byte[100];
+        while (!answer.IsCompleted)
+        {
+            try
+            {
+                await tcp.GetStream().WriteAsync(chunk, timeout.Token);
+            }
+            catch (IOException)
+            {
+                break;
+            }
+
+            await Task.Delay(200, timeout.Token);
+        }
+
+        var raw = await answer;
+        Assert.StartsWith("HTTP/1.1 408", raw, StringComparison.Ordinal);
+        Assert.Contains("The upload arrived slower than", raw, StringComparison.Ordinal);
+        using var honest = await UploadUntilAsync(client, HttpStatusCode.Created);
+        Assert.Equal(HttpStatusCode.Created, honest.StatusCode);
+        Assert.Single(await client.ListIdsAsync("/images"));
+        Assert.Empty(Staged(service));
+    }
+
+    [Fact]
     public async Task An_upload_that_waits_too_long_for_a_processing_slot_is_503_and_leaves_nothing_behind()
     {
         var held = new HeldProcessor();
@@ -99,6 +157,8 @@ public abstract class UploadQueueTests(Backend backend)
 
     [Theory]
     [InlineData("Uploads:MaxInFlight", "0")]
+    [InlineData("Uploads:MaxInFlightPerClient", "0")]
+    [InlineData("Uploads:MinBodyBytesPerSecond", "-1")]
     [InlineData("Uploads:MaxStagedBytes", "1000")]
     [InlineData("Uploads:QueueTimeoutSeconds", "0")]
     [InlineData("Uploads:QueueTimeoutSeconds", "86400")]

@@ -34,7 +34,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         }
 
         context.Response.StatusCode = status;
-        if (status == StatusCodes.Status503ServiceUnavailable)
+        if (status is StatusCodes.Status503ServiceUnavailable || exception is ImageServiceException { Kind: ImageErrorKind.TooManyAtOnce })
         {
             context.Response.Headers.RetryAfter = "5";
         }
@@ -56,6 +56,8 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         ImageErrorKind.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
         ImageErrorKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,
         ImageErrorKind.Busy => StatusCodes.Status503ServiceUnavailable,
+        ImageErrorKind.TooManyAtOnce => StatusCodes.Status429TooManyRequests,
+        ImageErrorKind.TooSlow => StatusCodes.Status408RequestTimeout,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -70,6 +72,8 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         ImageErrorKind.UnsupportedFormat => "Unsupported media type",
         ImageErrorKind.Unprocessable => "Image cannot be processed",
         ImageErrorKind.Busy => "Too busy for this upload",
+        ImageErrorKind.TooManyAtOnce => "Too many uploads at once",
+        ImageErrorKind.TooSlow => "Upload too slow",
         _ => "Invalid request",
     };
 }

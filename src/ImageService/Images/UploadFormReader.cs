@@ -1,4 +1,5 @@
 using System.Text;
+using ImageService.Auth;
 using ImageService.Core;
 using ImageService.Core.Processing;
 using ImageService.Processing;
@@ -14,7 +15,7 @@ namespace ImageService.Images;
 /// being held in memory; the <c>metadata</c> part is read as text. Any failure deletes the staging file.
 /// Nothing is read before the <see cref="UploadQueue"/> admits the upload, so a refusal costs no disk.
 /// </summary>
-internal sealed class UploadFormReader(UploadLimits limits, UploadStaging staging, UploadQueue queue)
+internal sealed class UploadFormReader(UploadLimits limits, UploadStaging staging, UploadQueue queue, UploadQueueOptions queueOptions)
 {
     private const int EnvelopeBytes = 64 * 1024;
 
@@ -34,8 +35,10 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
         }
 
         // The declared length bounds what the file part can stage; without one, the largest body the limits allow.
-        var ticket = queue.Enter(request.ContentLength ?? maxBody);
-        var reader = new MultipartReader(boundary, request.Body) { HeadersLengthLimit = 16 * 1024, HeadersCountLimit = 16 };
+        var ticket = queue.Enter(request.ContentLength ?? maxBody, ClientOf(request.HttpContext));
+        // Paced once admitted: a body trickling in would otherwise keep its place (and its disk) for hours.
+        var body = queueOptions.MinBodyBytesPerSecond > 0 ? new PacedBody(request.Body, queueOptions.MinBodyBytesPerSecond) : request.Body;
+        var reader = new MultipartReader(boundary, body) { HeadersLengthLimit = 16 * 1024, HeadersCountLimit = 16 };
         string? metadata = null;
         string? filePath = null;
         long fileLength = 0;
@@ -88,6 +91,12 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
                 File.Delete(filePath);
             }
 
+            if (e is ImageServiceException { Kind: ImageErrorKind.TooSlow })
+            {
+                // The rest of the body is not worth waiting for.
+                request.HttpContext.Response.Headers.Connection = "close";
+            }
+
             if (DiskFull.Is(e))
             {
                 throw DiskFull.Unavailable("The upload staging folder", e);
@@ -102,6 +111,11 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
             throw;
         }
     }
+
+    /// <summary>Whose share of the queue an upload takes: the signed-in user, otherwise the client's address.</summary>
+    private static string ClientOf(HttpContext context) => Callers.From(context).UserId is { } user
+        ? $"user:{user}"
+        : $"address:{context.Connection.RemoteIpAddress}";
 
     private static string ReadBoundary(HttpRequest request)
     {

@@ -4,7 +4,8 @@ using ImageService.Imaging;
 namespace ImageService.Processing;
 
 /// <summary>
-/// The one bound on upload work in this process: a place in flight and a share of the staging disk, taken before
+/// The one bound on upload work in this process: a place in flight (at most
+/// <see cref="UploadQueueOptions.MaxInFlightPerClient"/> of them per client) and a share of the staging disk, taken before
 /// the body is read, and a processing slot (<see cref="ProcessingOptions.MaxConcurrentImages"/>) taken after it is
 /// staged. Refusing at the door keeps a flood off the disk and leaves the CPU to lists and views.
 /// </summary>
@@ -12,16 +13,25 @@ internal sealed class UploadQueue(UploadQueueOptions options, ProcessingOptions 
 {
     private readonly Lock sync = new();
     private readonly SemaphoreSlim slots = new(processing.MaxConcurrentImages);
+    private readonly Dictionary<string, int> byClient = [];
     private int inFlight;
     private long stagedBytes;
 
-    /// <summary>Admits an upload whose body may stage up to <paramref name="bodyBytes"/>, or refuses it as busy.
-    /// A body larger than the whole budget is admitted alone, so the largest upload the limits allow always fits.</summary>
-    public Ticket Enter(long bodyBytes)
+    /// <summary>Admits an upload of <paramref name="client"/> whose body may stage up to <paramref name="bodyBytes"/>,
+    /// or refuses it: as too many at once for that client, or as busy. A body larger than the whole budget is admitted
+    /// alone, so the largest upload the limits allow always fits.</summary>
+    public Ticket Enter(long bodyBytes, string client)
     {
         var reserved = Math.Min(bodyBytes, options.MaxStagedBytes);
         lock (sync)
         {
+            var ofClient = byClient.GetValueOrDefault(client);
+            if (ofClient >= options.MaxInFlightPerClient)
+            {
+                throw ImageServiceException.TooManyAtOnce(
+                    $"You already have as many uploads in progress as one client may ({options.MaxInFlightPerClient}). Nothing was stored; send this one again once one of them has finished.");
+            }
+
             if (inFlight >= options.MaxInFlight)
             {
                 throw Busy($"The service is already taking {options.MaxInFlight} uploads at once.");
@@ -34,9 +44,10 @@ internal sealed class UploadQueue(UploadQueueOptions options, ProcessingOptions 
 
             inFlight++;
             stagedBytes += reserved;
+            byClient[client] = ofClient + 1;
         }
 
-        return new Ticket(this, reserved);
+        return new Ticket(this, reserved, client);
     }
 
     public void Dispose() => slots.Dispose();
@@ -51,12 +62,16 @@ internal sealed class UploadQueue(UploadQueueOptions options, ProcessingOptions 
         return new Slot(slots);
     }
 
-    private void Leave(long reserved)
+    private void Leave(long reserved, string client)
     {
         lock (sync)
         {
             inFlight--;
             stagedBytes -= reserved;
+            if (--byClient[client] == 0)
+            {
+                byClient.Remove(client);
+            }
         }
     }
 
@@ -64,7 +79,7 @@ internal sealed class UploadQueue(UploadQueueOptions options, ProcessingOptions 
         ImageServiceException.Busy($"{why} Nothing was stored; send the upload again after the Retry-After delay.");
 
     /// <summary>An admitted upload's place in the queue; disposing it frees the place and the disk share.</summary>
-    public sealed class Ticket(UploadQueue queue, long reserved) : IDisposable
+    public sealed class Ticket(UploadQueue queue, long reserved, string client) : IDisposable
     {
         private int disposed;
 
@@ -76,7 +91,7 @@ internal sealed class UploadQueue(UploadQueueOptions options, ProcessingOptions 
         {
             if (Interlocked.Exchange(ref disposed, 1) == 0)
             {
-                queue.Leave(reserved);
+                queue.Leave(reserved, client);
             }
         }
     }

@@ -12,6 +12,19 @@ public sealed class UploadQueueOptions
     /// eight per processing slot on two cores; Lambda sends an environment one request at a time anyway).</summary>
     public int MaxInFlight { get; set; } = 16;
 
+    /// <summary>Of those, how many one client may have at once (default 8, half the places), so that one client cannot
+    /// hold them all: a signed-in user is one client, anyone else is their address. One more is answered 429 with
+    /// Retry-After before its body is read.</summary>
+    public int MaxInFlightPerClient { get; set; } = 8;
+
+    /// <summary>The slowest a body may arrive while it holds a place, on average since the request began, after a
+    /// grace of <see cref="BodyGrace"/> (default 4096 bytes a second; 0 leaves only the web server's own minimum).
+    /// A slower body is cut off with 408 and leaves nothing behind, so a trickle cannot keep a place for hours.</summary>
+    public int MinBodyBytesPerSecond { get; set; } = 4096;
+
+    /// <summary>How long a body may take to get going before <see cref="MinBodyBytesPerSecond"/> counts.</summary>
+    public static readonly TimeSpan BodyGrace = TimeSpan.FromSeconds(5);
+
     /// <summary>Disk the upload bodies of the uploads in flight may hold together (default 256 MiB, half of Lambda's
     /// 512 MB <c>/tmp</c>, leaving room for the variants). Each upload reserves its Content-Length, or the largest body
     /// the limits allow when it sends none, before a byte is read.</summary>
@@ -28,6 +41,16 @@ public sealed class UploadQueueOptions
         if (MaxInFlight is < 1 or > 10_000)
         {
             yield return "Uploads:MaxInFlight must be between 1 and 10000 uploads.";
+        }
+
+        if (MaxInFlightPerClient is < 1 or > 10_000)
+        {
+            yield return "Uploads:MaxInFlightPerClient must be between 1 and 10000 uploads.";
+        }
+
+        if (MinBodyBytesPerSecond is < 0 or > 1024 * 1024 * 1024)
+        {
+            yield return "Uploads:MinBodyBytesPerSecond must be between 0 (off) and 1073741824 bytes a second.";
         }
 
         if (MaxStagedBytes is < 1024 * 1024 or > 1024L * 1024 * 1024 * 1024)
