@@ -19,6 +19,16 @@ public sealed class DownloadOptionsTests
     }
 
     [Fact]
+    public void A_link_issued_part_way_through_a_second_still_lives_the_whole_lifetime()
+    {
+        // 09:55:00.400 + one hour lands on a five-minute mark only if the fraction of a second is dropped.
+        var options = new DownloadOptions { UrlExpirySeconds = 3600 };
+        var now = new DateTimeOffset(2026, 3, 1, 9, 55, 0, 400, TimeSpan.Zero);
+
+        Assert.True(options.ExpiryFrom(now) - now >= TimeSpan.FromHours(1), $"expires {options.ExpiryFrom(now):O}");
+    }
+
+    [Fact]
     public void The_expiry_never_exceeds_seven_days()
     {
         var options = new DownloadOptions { UrlExpirySeconds = DownloadOptions.MaxExpirySeconds };

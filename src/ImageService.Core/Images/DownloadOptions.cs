@@ -26,7 +26,8 @@ public sealed class DownloadOptions
     public DateTimeOffset ExpiryFrom(DateTimeOffset now)
     {
         const long Step = 300;
-        var earliest = now.ToUnixTimeSeconds() + UrlExpirySeconds;
+        // From the next whole second: dropping the fraction would cut the lifetime short whenever it lands on a mark.
+        var earliest = (now.ToUnixTimeMilliseconds() + 999) / 1000 + UrlExpirySeconds;
         var rounded = (earliest + Step - 1) / Step * Step;
         var ceiling = now.ToUnixTimeSeconds() + MaxExpirySeconds;
         return DateTimeOffset.FromUnixTimeSeconds(Math.Min(rounded, ceiling));
