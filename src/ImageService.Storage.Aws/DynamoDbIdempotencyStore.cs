@@ -145,9 +145,10 @@ public sealed class DynamoDbIdempotencyStore(IAmazonDynamoDB dynamo, AwsStorageO
         }
 
         var expiresAt = written is { Count: > 0 } ? ToStored(written).ExpiresAt : stored?.ExpiresAt ?? long.MaxValue;
-        if (lease is { } until && expiresAt < until.ToUnixTimeSeconds())
+        // Rounded up: TTL counts whole seconds, and the lease must not outlive the item by a fraction.
+        if (lease is { } until && (until.ToUnixTimeMilliseconds() + 999) / 1000 is var epoch && expiresAt < epoch)
         {
-            await ExtendAsync(key, owner, until.ToUnixTimeSeconds(), cancellationToken);
+            await ExtendAsync(key, owner, epoch, cancellationToken);
         }
 
         return true;

@@ -210,7 +210,9 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
 
     private async IAsyncEnumerable<ImageRecord> StaleAsync(List<Guid> imageIds, DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var records = await GetRecordsAsync(imageIds, cancellationToken);
+        // Distinct: BatchGetItem refuses a batch that names a key twice, and a record moved from the unsharded partition
+        // to a shard can, while the index catches up, be listed in both.
+        var records = await GetRecordsAsync(imageIds.Distinct(), cancellationToken);
         foreach (var record in records.Values.Where(r => r.State != ImageState.Committed && r.StateChangedAt < before))
         {
             yield return record;

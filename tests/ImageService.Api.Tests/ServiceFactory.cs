@@ -88,6 +88,9 @@ public sealed class ServiceFactory : WebApplicationFactory<Program>
 
     private readonly ErrorLog errors = new();
 
+    /// <summary>Every error the service has logged, with its exception.</summary>
+    public IEnumerable<string> LoggedErrors => errors.Entries;
+
     /// <summary>Starts the service expecting it to refuse, and answers what an operator would read: the exception
     /// and the errors the host logged. Both, because when the start fails the test host can lose the race to its own
     /// disposal and throw <see cref="ObjectDisposedException"/> in place of the real failure, which it has logged.</summary>

@@ -34,6 +34,12 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         }
 
         context.Response.StatusCode = status;
+        if (exception is ImageServiceException { Kind: ImageErrorKind.TooSlow })
+        {
+            // The rest of a body that came too slowly is not worth reading: the connection ends with this answer.
+            context.Response.Headers.Connection = "close";
+        }
+
         if (status is StatusCodes.Status503ServiceUnavailable || exception is ImageServiceException { Kind: ImageErrorKind.TooManyAtOnce })
         {
             context.Response.Headers.RetryAfter = "5";

@@ -37,7 +37,9 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
         // The declared length bounds what the file part can stage; without one, the largest body the limits allow.
         var ticket = queue.Enter(request.ContentLength ?? maxBody, ClientOf(request.HttpContext));
         // Paced once admitted: a body trickling in would otherwise keep its place (and its disk) for hours.
-        var body = queueOptions.MinBodyBytesPerSecond > 0 ? new PacedBody(request.Body, queueOptions.MinBodyBytesPerSecond) : request.Body;
+        // Read through the request's pipe, so that the pacing can stop a read the way the pipe expects.
+        using var body = new PacedBody(
+            request.BodyReader.AsStream(leaveOpen: true), queueOptions, request.HttpContext.RequestAborted, request.BodyReader.CancelPendingRead);
         var reader = new MultipartReader(boundary, body) { HeadersLengthLimit = 16 * 1024, HeadersCountLimit = 16 };
         string? metadata = null;
         string? filePath = null;
@@ -89,12 +91,6 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
             if (filePath is not null)
             {
                 File.Delete(filePath);
-            }
-
-            if (e is ImageServiceException { Kind: ImageErrorKind.TooSlow })
-            {
-                // The rest of the body is not worth waiting for.
-                request.HttpContext.Response.Headers.Connection = "close";
             }
 
             if (DiskFull.Is(e))
@@ -185,7 +181,14 @@ internal sealed record UploadForm(string Metadata, string FilePath, long FileLen
 {
     public void Dispose()
     {
-        File.Delete(FilePath);
-        Ticket.Dispose();
+        try
+        {
+            File.Delete(FilePath);
+        }
+        finally
+        {
+            // Even when the file cannot be deleted (the janitor removes it later): a place kept would be lost for good.
+            Ticket.Dispose();
+        }
     }
 }

@@ -4,8 +4,8 @@ using ImageService.Imaging;
 namespace ImageService.Processing;
 
 /// <summary>
-/// The one bound on upload work in this process: a place in flight (at most
-/// <see cref="UploadQueueOptions.MaxInFlightPerClient"/> of them per client) and a share of the staging disk, taken before
+/// The one bound on upload work in this process: a place in flight and a share of the staging disk (each client
+/// at most <see cref="UploadQueueOptions.MaxInFlightPerClient"/> places and its fraction of the disk), taken before
 /// the body is read, and a processing slot (<see cref="ProcessingOptions.MaxConcurrentImages"/>) taken after it is
 /// staged. Refusing at the door keeps a flood off the disk and leaves the CPU to lists and views.
 /// </summary>
@@ -13,7 +13,7 @@ internal sealed class UploadQueue(UploadQueueOptions options, ProcessingOptions 
 {
     private readonly Lock sync = new();
     private readonly SemaphoreSlim slots = new(processing.MaxConcurrentImages);
-    private readonly Dictionary<string, int> byClient = [];
+    private readonly Dictionary<string, (int Uploads, long Bytes)> byClient = [];
     private int inFlight;
     private long stagedBytes;
 
@@ -26,7 +26,7 @@ internal sealed class UploadQueue(UploadQueueOptions options, ProcessingOptions 
         lock (sync)
         {
             var ofClient = byClient.GetValueOrDefault(client);
-            if (ofClient >= options.MaxInFlightPerClient)
+            if (ofClient.Uploads >= options.MaxInFlightPerClient)
             {
                 throw ImageServiceException.TooManyAtOnce(
                     $"You already have as many uploads in progress as one client may ({options.MaxInFlightPerClient}). Nothing was stored; send this one again once one of them has finished.");
@@ -42,9 +42,16 @@ internal sealed class UploadQueue(UploadQueueOptions options, ProcessingOptions 
                 throw Busy("The uploads in progress fill the disk space set aside for them.");
             }
 
+            // A client's first upload may be as large as the limits allow; beyond it, its share of the disk.
+            if (ofClient.Uploads > 0 && ofClient.Bytes + reserved > options.StagedBytesPerClient)
+            {
+                throw ImageServiceException.TooManyAtOnce(
+                    "Your uploads in progress already take your share of the disk space set aside for uploads. Nothing was stored; send this one again once one of them has finished.");
+            }
+
             inFlight++;
             stagedBytes += reserved;
-            byClient[client] = ofClient + 1;
+            byClient[client] = (ofClient.Uploads + 1, ofClient.Bytes + reserved);
         }
 
         return new Ticket(this, reserved, client);
@@ -68,9 +75,14 @@ internal sealed class UploadQueue(UploadQueueOptions options, ProcessingOptions 
         {
             inFlight--;
             stagedBytes -= reserved;
-            if (--byClient[client] == 0)
+            var ofClient = byClient[client];
+            if (ofClient.Uploads == 1)
             {
                 byClient.Remove(client);
+            }
+            else
+            {
+                byClient[client] = (ofClient.Uploads - 1, ofClient.Bytes - reserved);
             }
         }
     }

@@ -89,6 +89,7 @@ public sealed class LocalCrashAndLoadTests(ITestOutputHelper output) : CrashAndL
     {
         ["Storage:Local:Root"] = Path.Combine(root, "data"),
         ["RateLimits:UploadsPerMinutePerAddress"] = "100000",
+        ["Uploads:MaxInFlightPerClient"] = "100",
     });
 
     protected override (IBlobStore Blobs, IImageIndex Index) Stores(IReadOnlyDictionary<string, string?> settings) =>
@@ -109,6 +110,7 @@ public sealed class AwsCrashAndLoadTests(AwsEmulators emulators, ITestOutputHelp
     {
         var settings = emulators.ServiceSettings(await emulators.CreateBucketAsync(), await emulators.CreateTableAsync());
         settings["RateLimits:UploadsPerMinutePerAddress"] = "100000";
+        settings["Uploads:MaxInFlightPerClient"] = "100";
         return settings;
     }
 
