@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using ImageService.Core;
 using ImageService.Images;
 using ImageService.Imaging;
@@ -63,7 +64,7 @@ public sealed class UploadPacingTests
     [Fact]
     public async Task A_burst_followed_by_silence_is_cut_off_after_the_idle_limit()
     {
-        using var body = new PacedBody(new BurstThenSilence(1024 * 1024), new UploadQueueOptions { BodyIdleSeconds = 2 }, default);
+        using var body = new PacedBody(PipeReader.Create(new BurstThenSilence(1024 * 1024)), new UploadQueueOptions { BodyIdleSeconds = 2 }, default);
         var buffer = new byte[1024 * 1024];
         for (var total = 0; total < buffer.Length;)
         {
@@ -79,11 +80,36 @@ public sealed class UploadPacingTests
         Assert.Contains("sent nothing for 2 s", refused.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(10)]
+    [InlineData(100_000)]
+    public async Task A_pipe_that_stalls_after_some_reads_is_stopped_at_the_idle_limit(int bytesFirst)
+    {
+        // As the service reads a request: from its pipe, written as bytes arrive.
+        var pipe = new Pipe();
+        using var body = new PacedBody(pipe.Reader, new UploadQueueOptions { BodyIdleSeconds = 1 }, default);
+        var buffer = new byte[200_000];
+        for (var written = 0; written < bytesFirst; written += 1000)
+        {
+            await pipe.Writer.WriteAsync(new byte[Math.Min(1000, bytesFirst - written)]);
+            Assert.True(await body.ReadAsync(buffer) > 0);
+        }
+
+        var next = body.ReadAsync(buffer).AsTask();
+        var first = await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(15)));
+
+        Assert.Same(next, first);
+        var refused = await Assert.ThrowsAsync<ImageServiceException>(() => next);
+        Assert.Equal(ImageErrorKind.TooSlow, refused.Kind);
+        Assert.Contains("sent nothing for 1 s", refused.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_body_that_keeps_its_pace_is_still_cut_off_at_the_body_timeout()
     {
         // 2 KB every 100 ms is 20 KB a second, well above the floor; the whole body may still take only 10 s.
-        using var body = new PacedBody(new Drip(2048, TimeSpan.FromMilliseconds(100)), new UploadQueueOptions { BodyTimeoutSeconds = 10 }, default);
+        using var body = new PacedBody(PipeReader.Create(new Drip(2048, TimeSpan.FromMilliseconds(100))), new UploadQueueOptions { BodyTimeoutSeconds = 10 }, default);
         var buffer = new byte[4096];
 
         var refused = await Assert.ThrowsAsync<ImageServiceException>(async () =>
@@ -102,7 +128,7 @@ public sealed class UploadPacingTests
     {
         // The body sits in the server's buffers; the service gets to it only after the grace (a busy thread pool, a
         // slow disk, a pause for garbage collection). That is not the client's slowness.
-        using var body = new PacedBody(new MemoryStream(new byte[2000]), new UploadQueueOptions(), default);
+        using var body = new PacedBody(PipeReader.Create(new MemoryStream(new byte[2000])), new UploadQueueOptions(), default);
         await Task.Delay(UploadQueueOptions.BodyGrace + TimeSpan.FromSeconds(1));
 
         Assert.Equal(2000, await body.ReadAsync(new byte[2000]));
@@ -112,7 +138,7 @@ public sealed class UploadPacingTests
     public async Task The_lowest_allowed_floor_reads_a_large_body_to_its_end()
     {
         // At 1 byte a second the floor's allowance for 5 MB is longer than a timer takes (49.7 days).
-        using var body = new PacedBody(new MemoryStream(new byte[5_000_000]), new UploadQueueOptions { MinBodyBytesPerSecond = 1 }, default);
+        using var body = new PacedBody(PipeReader.Create(new MemoryStream(new byte[5_000_000])), new UploadQueueOptions { MinBodyBytesPerSecond = 1 }, default);
         var buffer = new byte[81920];
         long total = 0;
         int read;

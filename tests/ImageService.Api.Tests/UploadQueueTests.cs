@@ -137,6 +137,27 @@ public abstract class UploadQueueTests(Backend backend)
     }
 
     [Fact]
+    public async Task A_body_that_goes_silent_after_a_burst_is_cut_off_at_the_idle_limit()
+    {
+        using var service = await StartOnKestrelAsync(new() { ["Uploads:MaxInFlight"] = "1", ["Uploads:BodyIdleSeconds"] = "2" });
+        using var client = service.CreateClient();
+        // 200 KB at once: far ahead of the rate floor, then nothing.
+        using var tcp = await RawUploads.SendHeadersAsync(client, "q", 1_000_000,
+            "--q\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n" + new string('x', 200_000));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        var raw = await RawUploads.ReadResponseAsync(tcp.GetStream(), timeout.Token);
+
+        Assert.StartsWith("HTTP/1.1 408", raw, StringComparison.Ordinal);
+        Assert.Contains("sent nothing for 2 s", raw, StringComparison.Ordinal);
+        Assert.Contains("Connection: close", raw, StringComparison.OrdinalIgnoreCase);
+        using var honest = await UploadUntilAsync(client, HttpStatusCode.Created);
+        Assert.Equal(HttpStatusCode.Created, honest.StatusCode);
+        Assert.Empty(Staged(service));
+        Assert.True(!service.LoggedErrors.Any(), string.Join("\n", service.LoggedErrors));
+    }
+
+    [Fact]
     public async Task An_upload_that_waits_too_long_for_a_processing_slot_is_503_and_leaves_nothing_behind()
     {
         var held = new HeldProcessor();

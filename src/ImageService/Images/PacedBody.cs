@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.IO.Pipelines;
 using ImageService.Core;
 using ImageService.Processing;
 
@@ -10,30 +12,20 @@ namespace ImageService.Images;
 /// the client sent at <see cref="UploadQueueOptions.MinBodyBytesPerSecond"/> (time the service itself spends between
 /// reads does not count); one read may wait at most <see cref="UploadQueueOptions.BodyIdleSeconds"/>; and the whole
 /// body must arrive within <see cref="UploadQueueOptions.BodyTimeoutSeconds"/>. Wall-clock time on purpose: this is
-/// about the network, not the service's clock. Disposing it leaves the request body open.
+/// about the network, not the service's clock. Disposing it leaves the pipe open.
 /// </summary>
 /// <remarks>
-/// A read is stopped with <c>cancelPendingRead</c> when there is one: Kestrel's request body is left in a
-/// bad state by a cancelled token ("reading is already in progress" when it drains the body later), not by
-/// <see cref="System.IO.Pipelines.PipeReader.CancelPendingRead"/>. Other streams get a cancelled token.
+/// A stream over the request's <see cref="PipeReader"/>, not over its body stream: a late read is stopped with
+/// <see cref="PipeReader.CancelPendingRead"/>, and the cancelled read is still advanced, so the pipe stays usable for
+/// the server (a cancelled token, or the pipe's own stream, leave it "reading", and Kestrel logs an error draining it).
 /// </remarks>
-internal sealed class PacedBody : Stream
+internal sealed class PacedBody(PipeReader reader, UploadQueueOptions options, CancellationToken aborted) : Stream
 {
-    private readonly Stream inner;
-    private readonly UploadQueueOptions options;
-    private readonly CancellationToken aborted;
-    private readonly Action? cancelPendingRead;
     private readonly long opened = Stopwatch.GetTimestamp();
-    private CancellationTokenSource timer = null!;
     private long received;
     private TimeSpan waited;
-    private bool fired;
-
-    public PacedBody(Stream inner, UploadQueueOptions options, CancellationToken aborted, Action? cancelPendingRead = null)
-    {
-        (this.inner, this.options, this.aborted, this.cancelPendingRead) = (inner, options, aborted, cancelPendingRead);
-        NewTimer();
-    }
+    private volatile bool stopped;
+    private volatile bool disposed;
 
     public override bool CanRead => true;
 
@@ -48,39 +40,43 @@ internal sealed class PacedBody : Stream
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var (allowed, limit) = Allowance();
-        if (allowed <= TimeSpan.Zero || fired)
+        // Stopped before: a deadline that fired as a read ended may have cancelled the pipe's next read already.
+        if (allowed <= TimeSpan.Zero || stopped)
         {
             throw TooSlow(limit);
         }
 
-        // One timer for the whole body, re-armed for each read: no allocation per read unless a token must be linked.
-        using var own = cancelPendingRead is null && cancellationToken.CanBeCanceled && cancellationToken != aborted
-            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token)
-            : null;
-        var token = cancelPendingRead is not null ? cancellationToken : own?.Token ?? timer.Token;
-        timer.CancelAfter(allowed);
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        // A timer of its own for each read, so that none can fire into the next one.
+        using var deadline = new CancellationTokenSource(allowed);
+        using var stop = deadline.Token.UnsafeRegister(static state => ((PacedBody)state!).Stop(), this);
         var started = Stopwatch.GetTimestamp();
+        ReadResult result;
         try
         {
-            var read = await inner.ReadAsync(buffer, token);
-            received += read;
-            return read;
-        }
-        catch (OperationCanceledException) when (timer.IsCancellationRequested && !aborted.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            throw TooSlow(limit);
+            result = await reader.ReadAsync(cancellationToken);
         }
         finally
         {
             waited += Stopwatch.GetElapsedTime(started);
-            if (!timer.TryReset())
-            {
-                // It fired as the read ended: the allowance is spent, and a pending-read cancel may still be on its way.
-                fired = !aborted.IsCancellationRequested;
-                timer.Dispose();
-                NewTimer();
-            }
         }
+
+        if (result.IsCanceled)
+        {
+            reader.AdvanceTo(result.Buffer.Start);
+            throw TooSlow(limit);
+        }
+
+        var count = (int)Math.Min(buffer.Length, result.Buffer.Length);
+        var taken = result.Buffer.Slice(0, count);
+        taken.CopyTo(buffer.Span);
+        reader.AdvanceTo(taken.End);
+        received += count;
+        return count;
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -100,27 +96,21 @@ internal sealed class PacedBody : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
-        {
-            timer.Dispose();
-        }
+        disposed = true;
 
         base.Dispose(disposing);
     }
 
-    private void NewTimer()
+    /// <summary>The deadline of a read passed: stop it, unless the request is over or the body no longer read.</summary>
+    private void Stop()
     {
-        timer = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        if (cancelPendingRead is not null)
+        if (aborted.IsCancellationRequested || disposed)
         {
-            timer.Token.Register(() =>
-            {
-                if (!aborted.IsCancellationRequested)
-                {
-                    cancelPendingRead();
-                }
-            });
+            return;
         }
+
+        stopped = true;
+        reader.CancelPendingRead();
     }
 
     private enum Limit
