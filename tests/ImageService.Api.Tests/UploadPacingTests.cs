@@ -106,6 +106,43 @@ public sealed class UploadPacingTests
     }
 
     [Fact]
+    public async Task The_last_bytes_arriving_as_the_time_runs_out_are_kept()
+    {
+        // The pipe answers the body's end and the timer's cancel in one result: the upload is whole, not too slow.
+        var pipe = new Pipe();
+        using var body = new PacedBody(pipe.Reader, new UploadQueueOptions(), default);
+        await pipe.Writer.WriteAsync(new byte[100]);
+        await pipe.Writer.CompleteAsync();
+        pipe.Reader.CancelPendingRead();
+
+        Assert.Equal(100, await body.ReadAsync(new byte[200]));
+        Assert.Equal(0, await body.ReadAsync(new byte[200]));
+    }
+
+    [Fact]
+    public async Task A_cancel_left_over_from_an_earlier_read_does_not_cut_off_the_next()
+    {
+        var pipe = new Pipe();
+        using var body = new PacedBody(pipe.Reader, new UploadQueueOptions(), default);
+        pipe.Reader.CancelPendingRead(); // as a timer that fired just after its read had its bytes
+        var next = body.ReadAsync(new byte[200]).AsTask();
+        await Task.Delay(200);
+        await pipe.Writer.WriteAsync(new byte[50]);
+
+        Assert.Equal(50, await next);
+    }
+
+    [Fact]
+    public async Task A_body_that_sends_nothing_at_all_is_told_so()
+    {
+        using var body = new PacedBody(new Pipe().Reader, new UploadQueueOptions(), default);
+
+        var refused = await Assert.ThrowsAsync<ImageServiceException>(() => body.ReadAsync(new byte[10]).AsTask());
+
+        Assert.Contains("sent nothing in its first 5 s", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_body_that_keeps_its_pace_is_still_cut_off_at_the_body_timeout()
     {
         // 2 KB every 100 ms is 20 KB a second, well above the floor; the whole body may still take only 10 s.

@@ -148,7 +148,7 @@ public abstract class UploadQueueTests(Backend backend)
 
         var raw = await RawUploads.ReadResponseAsync(tcp.GetStream(), timeout.Token);
 
-        Assert.StartsWith("HTTP/1.1 408", raw, StringComparison.Ordinal);
+        Assert.True(raw.StartsWith("HTTP/1.1 408", StringComparison.Ordinal), raw + string.Join("\n", service.LoggedErrors));
         Assert.Contains("sent nothing for 2 s", raw, StringComparison.Ordinal);
         Assert.Contains("Connection: close", raw, StringComparison.OrdinalIgnoreCase);
         using var honest = await UploadUntilAsync(client, HttpStatusCode.Created);

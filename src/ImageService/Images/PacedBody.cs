@@ -12,7 +12,7 @@ namespace ImageService.Images;
 /// the client sent at <see cref="UploadQueueOptions.MinBodyBytesPerSecond"/> (time the service itself spends between
 /// reads does not count); one read may wait at most <see cref="UploadQueueOptions.BodyIdleSeconds"/>; and the whole
 /// body must arrive within <see cref="UploadQueueOptions.BodyTimeoutSeconds"/>. Wall-clock time on purpose: this is
-/// about the network, not the service's clock. Disposing it leaves the pipe open.
+/// about the network, not the service's clock. It never completes the pipe: the server owns it.
 /// </summary>
 /// <remarks>
 /// A stream over the request's <see cref="PipeReader"/>, not over its body stream: a late read is stopped with
@@ -24,7 +24,6 @@ internal sealed class PacedBody(PipeReader reader, UploadQueueOptions options, C
     private readonly long opened = Stopwatch.GetTimestamp();
     private long received;
     private TimeSpan waited;
-    private volatile bool stopped;
     private volatile bool disposed;
 
     public override bool CanRead => true;
@@ -40,8 +39,7 @@ internal sealed class PacedBody(PipeReader reader, UploadQueueOptions options, C
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var (allowed, limit) = Allowance();
-        // Stopped before: a deadline that fired as a read ended may have cancelled the pipe's next read already.
-        if (allowed <= TimeSpan.Zero || stopped)
+        if (allowed <= TimeSpan.Zero)
         {
             throw TooSlow(limit);
         }
@@ -58,17 +56,27 @@ internal sealed class PacedBody(PipeReader reader, UploadQueueOptions options, C
         ReadResult result;
         try
         {
-            result = await reader.ReadAsync(cancellationToken);
+            while (true)
+            {
+                result = await reader.ReadAsync(cancellationToken);
+                if (!result.IsCanceled)
+                {
+                    break;
+                }
+
+                // Nothing is taken from a cancelled result: what came with it is read again, unless this read's own
+                // time ran out. A cancel that is not this read's (an earlier read's timer that fired as it ended) is
+                // used up here.
+                reader.AdvanceTo(result.Buffer.Start);
+                if (deadline.IsCancellationRequested)
+                {
+                    throw TooSlow(limit);
+                }
+            }
         }
         finally
         {
             waited += Stopwatch.GetElapsedTime(started);
-        }
-
-        if (result.IsCanceled)
-        {
-            reader.AdvanceTo(result.Buffer.Start);
-            throw TooSlow(limit);
         }
 
         var count = (int)Math.Min(buffer.Length, result.Buffer.Length);
@@ -109,7 +117,6 @@ internal sealed class PacedBody(PipeReader reader, UploadQueueOptions options, C
             return;
         }
 
-        stopped = true;
         reader.CancelPendingRead();
     }
 
@@ -144,6 +151,7 @@ internal sealed class PacedBody(PipeReader reader, UploadQueueOptions options, C
 
     private ImageServiceException TooSlow(Limit limit) => ImageServiceException.TooSlow(limit switch
     {
+        Limit.Rate when received == 0 => $"The upload sent nothing in its first {UploadQueueOptions.BodyGrace.TotalSeconds:N0} s,",
         Limit.Rate => $"The upload arrived slower than {options.MinBodyBytesPerSecond:N0} bytes a second (after {received:N0} bytes),",
         Limit.Idle => $"The upload sent nothing for {options.BodyIdleSeconds:N0} s (after {received:N0} bytes),",
         _ => $"The upload did not arrive within {options.BodyTimeoutSeconds:N0} s (after {received:N0} bytes),",
