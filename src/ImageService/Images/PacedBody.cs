@@ -12,7 +12,7 @@ namespace ImageService.Images;
 /// the client sent at <see cref="UploadQueueOptions.MinBodyBytesPerSecond"/> (time the service itself spends between
 /// reads does not count); one read may wait at most <see cref="UploadQueueOptions.BodyIdleSeconds"/>; and the whole
 /// body must arrive within <see cref="UploadQueueOptions.BodyTimeoutSeconds"/>. Wall-clock time on purpose: this is
-/// about the network, not the service's clock. It never completes the pipe: the server owns it.
+/// about the network, not the service's clock. It holds nothing to dispose and never completes the pipe: the server owns it.
 /// </summary>
 /// <remarks>
 /// A stream over the request's <see cref="PipeReader"/>, not over its body stream: a late read is stopped with
@@ -24,7 +24,6 @@ internal sealed class PacedBody(PipeReader reader, UploadQueueOptions options, C
     private readonly long opened = Stopwatch.GetTimestamp();
     private long received;
     private TimeSpan waited;
-    private volatile bool disposed;
 
     public override bool CanRead => true;
 
@@ -102,22 +101,14 @@ internal sealed class PacedBody(PipeReader reader, UploadQueueOptions options, C
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    protected override void Dispose(bool disposing)
-    {
-        disposed = true;
-
-        base.Dispose(disposing);
-    }
-
-    /// <summary>The deadline of a read passed: stop it, unless the request is over or the body no longer read.</summary>
+    /// <summary>A read's time ran out: stop it, unless the request is over anyway. It runs only while that read is
+    /// under way, since each read drops its registration before it returns.</summary>
     private void Stop()
     {
-        if (aborted.IsCancellationRequested || disposed)
+        if (!aborted.IsCancellationRequested)
         {
-            return;
+            reader.CancelPendingRead();
         }
-
-        reader.CancelPendingRead();
     }
 
     private enum Limit

@@ -36,14 +36,13 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
 
         // The declared length bounds what the file part can stage; without one, the largest body the limits allow.
         var ticket = queue.Enter(request.ContentLength ?? maxBody, ClientOf(request.HttpContext));
-        PacedBody? body = null;
         string? metadata = null;
         string? filePath = null;
         long fileLength = 0;
         try
         {
             // Paced once admitted: a body trickling in would otherwise keep its place (and its disk) for hours.
-            body = new PacedBody(request.BodyReader, queueOptions, request.HttpContext.RequestAborted);
+            var body = new PacedBody(request.BodyReader, queueOptions, request.HttpContext.RequestAborted);
             var reader = new MultipartReader(boundary, body) { HeadersLengthLimit = 16 * 1024, HeadersCountLimit = 16 };
             while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
             {
@@ -104,10 +103,6 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
             }
 
             throw;
-        }
-        finally
-        {
-            body?.Dispose();
         }
     }
 
