@@ -6,6 +6,18 @@ namespace ImageService.Api.Tests;
 /// <summary>An upload over a raw socket, so a test decides how much of the body ever follows its headers.</summary>
 public static class RawUploads
 {
+    /// <summary>The start of a <c>file</c> part of a body with boundary <c>q</c>.</summary>
+    public const string FilePartStart = "--q\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n";
+
+    /// <summary>Sends the headers of an upload (boundary <c>q</c>) and <paramref name="bodyStart"/>, nothing more, and
+    /// answers what the server says within 20 s.</summary>
+    public static async Task<string> AnswerToHeadersAsync(HttpClient client, long contentLength, string bodyStart = "")
+    {
+        using var tcp = await SendHeadersAsync(client, "q", contentLength, bodyStart);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        return await ReadResponseAsync(tcp.GetStream(), timeout.Token);
+    }
+
     /// <summary>Sends the headers of <c>POST /images</c> (and <paramref name="bodyStart"/>) to the server behind <paramref name="client"/>.</summary>
     public static async Task<TcpClient> SendHeadersAsync(HttpClient client, string boundary, long contentLength, string bodyStart)
     {

@@ -23,9 +23,7 @@ public abstract class UploadQueueTests(Backend backend)
         await held.Reached;
 
         // Only the headers of a 5 MB upload: the answer must come without the body.
-        using var tcp = await RawUploads.SendHeadersAsync(client, "q", 5_000_000, "");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var raw = await RawUploads.ReadResponseAsync(tcp.GetStream(), timeout.Token);
+        var raw = await RawUploads.AnswerToHeadersAsync(client, 5_000_000);
         // A client that sends its whole body at once still reads the answer.
         using var whole = await client.UploadAsync(TestImages.NoisyJpeg(600, 400));
 
@@ -58,7 +56,7 @@ public abstract class UploadQueueTests(Backend backend)
 
         // A body that declares most of the budget and is still arriving holds its share.
         var slow = await RawUploads.SendHeadersAsync(client, "q", 1_048_000,
-            "--q\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n" + new string('x', 1000));
+            RawUploads.FilePartStart + new string('x', 1000));
         for (var i = 0; i < 200 && Staged(service).Length == 0; i++)
         {
             await Task.Delay(25);
@@ -85,9 +83,7 @@ public abstract class UploadQueueTests(Backend backend)
         var first = client.UploadAsync(TestImages.Jpeg(64, 64));
         await held.Reached;
 
-        using var tcp = await RawUploads.SendHeadersAsync(client, "q", 5_000_000, "");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var raw = await RawUploads.ReadResponseAsync(tcp.GetStream(), timeout.Token);
+        var raw = await RawUploads.AnswerToHeadersAsync(client, 5_000_000);
         held.Release();
         using var firstResponse = await first;
 
@@ -105,7 +101,7 @@ public abstract class UploadQueueTests(Backend backend)
         using var service = await StartOnKestrelAsync(new() { ["Uploads:MaxInFlight"] = "1", ["Uploads:MinBodyBytesPerSecond"] = "1024" });
         using var client = service.CreateClient();
         using var tcp = await RawUploads.SendHeadersAsync(client, "q", 1_000_000,
-            "--q\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n");
+            RawUploads.FilePartStart);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var answer = RawUploads.ReadResponseAsync(tcp.GetStream(), timeout.Token);
 
@@ -142,11 +138,7 @@ public abstract class UploadQueueTests(Backend backend)
         using var service = await StartOnKestrelAsync(new() { ["Uploads:MaxInFlight"] = "1", ["Uploads:BodyIdleSeconds"] = "2" });
         using var client = service.CreateClient();
         // 200 KB at once: far ahead of the rate floor, then nothing.
-        using var tcp = await RawUploads.SendHeadersAsync(client, "q", 1_000_000,
-            "--q\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n" + new string('x', 200_000));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-
-        var raw = await RawUploads.ReadResponseAsync(tcp.GetStream(), timeout.Token);
+        var raw = await RawUploads.AnswerToHeadersAsync(client, 1_000_000, RawUploads.FilePartStart + new string('x', 200_000));
 
         Assert.True(raw.StartsWith("HTTP/1.1 408", StringComparison.Ordinal), raw + string.Join("\n", service.LoggedErrors));
         Assert.Contains("sent nothing for 2 s", raw, StringComparison.Ordinal);
