@@ -17,6 +17,9 @@ namespace ImageService.Storage.Aws;
 /// </summary>
 public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions options, BatchRetryBudget? batchRetry = null) : IImageIndex
 {
+    /// <summary>The most keys one BatchGetItem may name.</summary>
+    private const int BatchGetLimit = 100;
+
     private const string Store = "The DynamoDB index";
     private readonly BatchRetryBudget batchRetry = batchRetry ?? new();
 
@@ -187,14 +190,14 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
             {
                 var page = await AwsFailures.Guard("DynamoDB", () => dynamo.QueryAsync(request, cancellationToken));
                 found.AddRange((page.Items ?? []).Select(i => DynamoDbKeys.ImageIdFromPartition(i["pk"].S)));
-                while (found.Count >= 100)
+                while (found.Count >= BatchGetLimit)
                 {
-                    await foreach (var record in StaleAsync(found[..100], before, cancellationToken))
+                    await foreach (var record in StaleAsync(found[..BatchGetLimit], before, cancellationToken))
                     {
                         yield return record;
                     }
 
-                    found.RemoveRange(0, 100);
+                    found.RemoveRange(0, BatchGetLimit);
                 }
 
                 request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
@@ -302,7 +305,7 @@ public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions
     private async Task<Dictionary<Guid, ImageRecord>> GetRecordsAsync(IEnumerable<Guid> imageIds, CancellationToken cancellationToken)
     {
         var records = new Dictionary<Guid, ImageRecord>();
-        foreach (var chunk in imageIds.Chunk(100))
+        foreach (var chunk in imageIds.Chunk(BatchGetLimit))
         {
             var pending = new Dictionary<string, KeysAndAttributes>
             {
