@@ -34,6 +34,8 @@ public sealed class VipsImageProcessor : IImageProcessor
 
     public IReadOnlyList<string> AcceptedContentTypes { get; } = [.. ContentTypes.Values];
 
+    public string? DetectContentType(string path) => ContentTypes.GetValueOrDefault(FormatSniffer.Detect(path));
+
     public async Task<ProcessedImage> ProcessAsync(string sourcePath, string outputFolder, CancellationToken cancellationToken)
     {
         var format = FormatSniffer.Detect(sourcePath);

@@ -3,6 +3,8 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using ImageService.Core.Ports;
 
+using static ImageService.Storage.Aws.DynamoDbValues;
+
 namespace ImageService.Storage.Aws;
 
 /// <summary>
@@ -199,9 +201,6 @@ public sealed class DynamoDbIdempotencyStore(IAmazonDynamoDB dynamo, AwsStorageO
 
     private static Dictionary<string, AttributeValue> Key(string key) => new() { ["pk"] = S(Partition(key)), ["sk"] = S(SortKey) };
 
-    private static AttributeValue S(string value) => new() { S = value };
-
-    private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
 
     private sealed record Stored(string Fingerprint, string State, Guid? ImageId, string Owner, long LeaseUntil, long ExpiresAt);
 }

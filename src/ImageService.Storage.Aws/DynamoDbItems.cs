@@ -3,6 +3,8 @@ using System.Text.Json;
 using Amazon.DynamoDBv2.Model;
 using ImageService.Core.Images;
 
+using static ImageService.Storage.Aws.DynamoDbValues;
+
 namespace ImageService.Storage.Aws;
 
 /// <summary>Converts image records to and from DynamoDB items.</summary>
@@ -75,10 +77,4 @@ internal static class DynamoDbItems
             ? DateTimeOffset.FromUnixTimeMilliseconds(Long(changed))
             : DateTimeOffset.FromUnixTimeMilliseconds(Long(item["created_at"])),
     };
-
-    private static AttributeValue S(string value) => new() { S = value };
-
-    private static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
-
-    private static long Long(AttributeValue value) => long.Parse(value.N, CultureInfo.InvariantCulture);
 }

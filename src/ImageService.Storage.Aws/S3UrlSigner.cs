@@ -4,7 +4,9 @@ using ImageService.Core.Ports;
 
 namespace ImageService.Storage.Aws;
 
-/// <summary>S3 presigned GET URLs that make S3 answer with the stored content type and an inline file name.</summary>
+/// <summary>S3 presigned GET URLs that make S3 answer with the stored content type and an inline file name, and S3
+/// presigned POST forms whose policy pins the key, the content type, the exact size and, when given, the SHA-256 that
+/// S3 checks the body against.</summary>
 public sealed class S3UrlSigner(IAmazonS3 s3, AwsStorageOptions options) : IBlobUrlSigner
 {
     public async ValueTask<Uri> SignDownloadAsync(BlobDownload download, DateTimeOffset expiresAt, CancellationToken cancellationToken)
@@ -22,5 +24,29 @@ public sealed class S3UrlSigner(IAmazonS3 s3, AwsStorageOptions options) : IBlob
         request.ResponseHeaderOverrides.ContentDisposition = $"inline; filename=\"{download.FileName}\"";
         // Signing reads credentials, which may mean a call to a container or instance credentials endpoint.
         return new Uri(await AwsFailures.Guard("S3 link signing", () => s3.GetPreSignedURLAsync(request)));
+    }
+
+    public async ValueTask<SignedUploadForm> SignUploadAsync(UploadPermit permit, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        var request = new CreatePresignedPostRequest
+        {
+            BucketName = options.Bucket,
+            Key = permit.Key,
+            Expires = expiresAt.UtcDateTime,
+            // Each field is also an exact-match condition of the policy.
+            Fields = new() { ["Content-Type"] = permit.ContentType },
+            // A presigned PUT could not bound the size; a POST policy can, to the declared byte.
+            Conditions = [S3PostCondition.ContentLengthRange(permit.SizeBytes, permit.SizeBytes)],
+        };
+        if (permit.Sha256 is not null)
+        {
+            // S3 computes the body's SHA-256 and refuses the upload (400 BadDigest) when it is not this one.
+            var checksum = Convert.ToBase64String(Convert.FromHexString(permit.Sha256));
+            request.Fields["x-amz-checksum-algorithm"] = "SHA256";
+            request.Fields["x-amz-checksum-sha256"] = checksum;
+        }
+
+        var response = await AwsFailures.Guard("S3 upload signing", () => s3.CreatePresignedPostAsync(request));
+        return new SignedUploadForm(new Uri(response.Url), response.Fields);
     }
 }

@@ -2,6 +2,7 @@ using ImageService.ApiDocs;
 using ImageService.Auth;
 using ImageService.Configuration;
 using ImageService.Errors;
+using ImageService.Events;
 using ImageService.Files;
 using ImageService.Health;
 using ImageService.Images;
@@ -10,6 +11,7 @@ using ImageService.Processing;
 using ImageService.RateLimits;
 using ImageService.Storage;
 using ImageService.Sweeping;
+using ImageService.Uploads;
 
 var sweep = SweepCommand.Parse(args);
 var builder = WebApplication.CreateBuilder(sweep?.SettingArgs ?? args);
@@ -37,6 +39,8 @@ app.MapApiDocs();
 app.MapHealthApi();
 app.MapLimitsApi();
 app.MapImagesApi();
+app.MapUploadsApi();
+app.MapEventsApi();
 app.MapFilesApi();
 
 await app.RunAsync();

@@ -13,6 +13,8 @@ internal sealed class GatedProcessor(IImageProcessor inner, SemaphoreSlim gate) 
 
     public IReadOnlyList<string> AcceptedContentTypes => inner.AcceptedContentTypes;
 
+    public string? DetectContentType(string path) => inner.DetectContentType(path);
+
     /// <summary>Puts the real processor behind the gate.</summary>
     public static void Register(IServiceCollection services, SemaphoreSlim gate) =>
         services.AddSingleton<IImageProcessor>(provider => new GatedProcessor(

@@ -235,6 +235,8 @@ public abstract class UploadQueueTests(Backend backend)
 
         public IReadOnlyList<string> AcceptedContentTypes => inner.AcceptedContentTypes;
 
+        public string? DetectContentType(string path) => inner.DetectContentType(path);
+
         public void Release() => released.TrySetResult();
 
         public void Install(IServiceCollection services) => services.AddSingleton<IImageProcessor>(provider =>

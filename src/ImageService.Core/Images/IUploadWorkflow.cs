@@ -9,10 +9,11 @@ public interface IUploadWorkflow
 
 /// <summary>
 /// An upload as the host received it: the metadata text, the body already staged to <see cref="StagedFilePath"/>, the
-/// folder the processed variants may be written to (the host cleans it), who is asking, and the optional
-/// Idempotency-Key header.
+/// folder the processed variants may be written to (the host cleans it), who is asking, the optional
+/// Idempotency-Key header, and the media type the file must turn out to be, when the client declared one.
 /// </summary>
-public sealed record UploadRequest(string? MetadataJson, string StagedFilePath, string WorkFolder, Caller Caller, string? IdempotencyKey = null);
+public sealed record UploadRequest(
+    string? MetadataJson, string StagedFilePath, string WorkFolder, Caller Caller, string? IdempotencyKey = null, string? ExpectedContentType = null);
 
 /// <summary>The image an upload produced, and whether it was an earlier upload's answer replayed.</summary>
 public sealed record UploadOutcome(ImageRecord Record, bool Replayed);

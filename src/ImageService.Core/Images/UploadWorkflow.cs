@@ -24,19 +24,13 @@ public sealed class UploadWorkflow(IImageIndex index, IBlobStore blobs, IImagePr
     public async Task<ImageRecord> UploadAsync(
         UploadRequest request, Func<Guid, CancellationToken, Task>? beforeCommit, CancellationToken cancellationToken)
     {
-        var caller = request.Caller;
-        if (caller.IsAuthenticated && !UploadMetadataParser.IsValidUserId(caller.UserId!))
-        {
-            throw ImageServiceException.NotOwner(
-                "Your token's subject cannot be used as a user id here (1–128 letters, digits, '-', '_' or '.'). Ask the operator to map it.");
-        }
-
         // Metadata first: it is cheap, and a bad user_id should not cost a decode.
-        var metadata = UploadMetadataParser.Parse(request.MetadataJson, defaultUserId: caller.UserId);
-        if (caller.IsAuthenticated && metadata.UserId != caller.UserId)
+        var metadata = CheckMetadata(request.MetadataJson, request.Caller);
+        if (request.ExpectedContentType is { } expected && processor.DetectContentType(request.StagedFilePath) is var found && found != expected)
         {
-            throw ImageServiceException.NotOwner(
-                $"'metadata.user_id' is '{metadata.UserId}', but you are signed in as '{caller.UserId}'. You can only post as yourself; leave user_id out to use your own.");
+            throw ImageServiceException.Unsupported(found is null
+                ? $"The file is not in an accepted image format, though the upload declared {expected}. Send a JPEG, PNG, WebP, GIF or AVIF file."
+                : $"The file is {found}, but the upload declared {expected}. Declare the file's real type.");
         }
 
         using var processed = await processor.ProcessAsync(request.StagedFilePath, request.WorkFolder, cancellationToken);
@@ -76,6 +70,23 @@ public sealed class UploadWorkflow(IImageIndex index, IBlobStore blobs, IImagePr
         logger.LogInformation("Stored {ImageId} for {UserId} ({Format} {Width}x{Height})",
             record.ImageId, metadata.UserId, processed.SourceFormat, processed.Width, processed.Height);
         return record with { State = ImageState.Committed };
+    }
+
+    /// <summary>The upload's metadata, checked against the rules and against who is asking: a signed-in caller may only
+    /// post as themselves.</summary>
+    public static UploadMetadata CheckMetadata(string? metadataJson, Caller caller)
+    {
+        if (caller.IsAuthenticated && !UploadMetadataParser.IsValidUserId(caller.UserId!))
+        {
+            throw ImageServiceException.NotOwner(
+                "Your token's subject cannot be used as a user id here (1–128 letters, digits, '-', '_' or '.'). Ask the operator to map it.");
+        }
+
+        var metadata = UploadMetadataParser.Parse(metadataJson, defaultUserId: caller.UserId);
+        return caller.IsAuthenticated && metadata.UserId != caller.UserId
+            ? throw ImageServiceException.NotOwner(
+                $"'metadata.user_id' is '{metadata.UserId}', but you are signed in as '{caller.UserId}'. You can only post as yourself; leave user_id out to use your own.")
+            : metadata;
     }
 
     /// <summary>The image if it is committed; pending and deleting images do not exist for readers.</summary>

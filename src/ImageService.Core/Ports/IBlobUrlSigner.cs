@@ -9,7 +9,19 @@ public interface IBlobUrlSigner
     /// <summary>Creates a link that downloads the blob until <paramref name="expiresAt"/>. The link may be
     /// relative to the service's own base address.</summary>
     ValueTask<Uri> SignDownloadAsync(BlobDownload download, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+
+    /// <summary>Creates a form with which a client may post one file to <see cref="UploadPermit.Key"/> until
+    /// <paramref name="expiresAt"/>: only a file of the permit's exact size and content type (and SHA-256, when set).
+    /// The URL may be relative to the service's own base address. The client sends the fields first, the file last.</summary>
+    ValueTask<SignedUploadForm> SignUploadAsync(UploadPermit permit, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 }
 
 /// <summary>A blob to be downloaded, with the content type and file name the download must carry.</summary>
 public sealed record BlobDownload(string Key, string ContentType, string FileName);
+
+/// <summary>What a direct upload may put: one file at <paramref name="Key"/>, exactly <paramref name="SizeBytes"/> long, of
+/// <paramref name="ContentType"/>, and with <paramref name="Sha256"/> (lower-case hex) when it is set.</summary>
+public sealed record UploadPermit(Guid UploadId, string Key, string ContentType, long SizeBytes, string? Sha256);
+
+/// <summary>A signed upload form: where to post it (<c>multipart/form-data</c>), and the fields to send before the file.</summary>
+public sealed record SignedUploadForm(Uri Url, IReadOnlyDictionary<string, string> Fields);

@@ -14,6 +14,10 @@ public interface IImageProcessor
     /// </summary>
     Task<ProcessedImage> ProcessAsync(string sourcePath, string outputFolder, CancellationToken cancellationToken);
 
+    /// <summary>The media type of the accepted format the file's first bytes show, or null when they show none; cheap,
+    /// it decodes nothing.</summary>
+    string? DetectContentType(string path);
+
     /// <summary>The formats this processor accepts, as media types.</summary>
     IReadOnlyList<string> AcceptedContentTypes { get; }
 }

@@ -3,6 +3,7 @@ using ImageService.Core.Sweeping;
 using ImageService.Health;
 using ImageService.Images;
 using ImageService.Limits;
+using ImageService.Uploads;
 
 namespace ImageService.Configuration;
 
@@ -15,4 +16,7 @@ namespace ImageService.Configuration;
 [JsonSerializable(typeof(UploadFormDescription))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(SweepReport))]
+[JsonSerializable(typeof(CreatedUploadResponse))]
+[JsonSerializable(typeof(CreateUploadDescription))]
+[JsonSerializable(typeof(ImageService.Events.EventResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

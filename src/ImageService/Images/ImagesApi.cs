@@ -60,6 +60,13 @@ internal static class ImagesApi
             outcome = await uploads.UploadAsync(key, form.Metadata, form.FilePath, Callers.From(request.HttpContext), cancellationToken);
         }
 
+        return await UploadedAsync(request, outcome, catalog, cancellationToken);
+    }
+
+    /// <summary>The answer to an upload, by either path: 201, the image with its links, and whether it was replayed.</summary>
+    internal static async Task<Created<ImageResponse>> UploadedAsync(
+        HttpRequest request, UploadOutcome outcome, ImageCatalog catalog, CancellationToken cancellationToken)
+    {
         if (outcome.Replayed)
         {
             request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
@@ -131,5 +138,5 @@ internal static class ImagesApi
 
     private static bool IsTrue(string? value) => value is not null && (value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase));
 
-    private static Uri BaseUri(HttpRequest request) => new($"{request.Scheme}://{request.Host}{request.PathBase}/");
+    internal static Uri BaseUri(HttpRequest request) => new($"{request.Scheme}://{request.Host}{request.PathBase}/");
 }

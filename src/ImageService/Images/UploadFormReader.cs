@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using ImageService.Auth;
 using ImageService.Core;
@@ -19,10 +20,40 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
 {
     private const int EnvelopeBytes = 64 * 1024;
 
+    private static readonly HashSet<string> MetadataField = new(StringComparer.Ordinal) { "metadata" };
+
     public async Task<UploadForm> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        var boundary = ReadBoundary(request);
-        var maxBody = limits.MaxUploadBytes + limits.MaxMetadataBytes + EnvelopeBytes;
+        var shape = new FormShape(
+            "POST /images takes multipart/form-data with a 'file' part (the image) and a 'metadata' part (JSON), e.g. curl -F file=@photo.jpg -F 'metadata={\"user_id\":\"123\"}'.",
+            limits.MaxUploadBytes, MetadataField, _ => new FileRules(limits.MaxUploadBytes, TooLarge, HashFile: false));
+        var form = await ReadFormAsync(request, shape, cancellationToken);
+        if (!form.Fields.TryGetValue("metadata", out var metadata))
+        {
+            form.Dispose();
+            throw ImageServiceException.Invalid(
+                "The 'metadata' part is missing. Send a form field named 'metadata' holding JSON such as {\"user_id\":\"123\",\"caption\":\"Beach\",\"tags\":[\"travel\"]}.");
+        }
+
+        return new UploadForm(metadata, form.FilePath, form.FileLength, form.Ticket);
+    }
+
+    /// <summary>
+    /// Streams an S3-style POST form: the named text <paramref name="fields"/> first, then the <c>file</c> part, whose
+    /// rules <paramref name="authorize"/> decides from the fields before a byte of the file is staged (it throws to
+    /// refuse the form). The file is hashed as it arrives.
+    /// </summary>
+    public Task<ReceivedForm> ReadPostFormAsync(
+        HttpRequest request, long maxFileBytes, IReadOnlySet<string> fields, Func<IReadOnlyDictionary<string, string>, FileRules> authorize,
+        CancellationToken cancellationToken) =>
+        ReadFormAsync(request, new FormShape(
+            "Upload forms take multipart/form-data: the fields the upload was given, then the file in a part named 'file'.",
+            maxFileBytes, fields, authorize), cancellationToken);
+
+    private async Task<ReceivedForm> ReadFormAsync(HttpRequest request, FormShape shape, CancellationToken cancellationToken)
+    {
+        var boundary = ReadBoundary(request, shape.Usage);
+        var maxBody = shape.MaxFileBytes + limits.MaxMetadataBytes + EnvelopeBytes;
         // Set before anything is read: Kestrel then also refuses to drain an oversize body after we answer.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
         {
@@ -31,14 +62,16 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
 
         if (request.ContentLength > maxBody)
         {
-            throw TooLarge();
+            throw ImageServiceException.TooLarge(
+                $"The request body is larger than a form with a file of {shape.MaxFileBytes:N0} bytes can be (GET /limits shows the limits). Nothing was stored.");
         }
 
         // The declared length bounds what the file part can stage; without one, the largest body the limits allow.
         var ticket = queue.Enter(request.ContentLength ?? maxBody, ClientOf(request.HttpContext));
-        string? metadata = null;
+        var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         string? filePath = null;
         long fileLength = 0;
+        string? sha256 = null;
         try
         {
             // Paced once admitted: a body trickling in would otherwise keep its place (and its disk) for hours.
@@ -54,13 +87,14 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
                     case "file" when filePath is not null:
                         throw ImageServiceException.Invalid("The request has more than one 'file' part; send exactly one image per upload.");
                     case "file":
+                        var rules = shape.Authorize(fields);
                         filePath = NewStagingPath();
-                        fileLength = await StageAsync(section.Body, filePath, cancellationToken);
+                        (fileLength, sha256) = await StageAsync(section.Body, filePath, rules, cancellationToken);
                         break;
-                    case "metadata" when metadata is not null:
-                        throw ImageServiceException.Invalid("The request has more than one 'metadata' part; send exactly one.");
-                    case "metadata":
-                        metadata = await ReadTextAsync(section.Body, cancellationToken);
+                    case not null when shape.TextFields.Contains(name) && fields.ContainsKey(name):
+                        throw ImageServiceException.Invalid($"The request has more than one '{name}' part; send exactly one.");
+                    case not null when shape.TextFields.Contains(name):
+                        fields[name] = await ReadTextAsync(section.Body, name, cancellationToken);
                         break;
                     default:
                         await section.Body.CopyToAsync(Stream.Null, cancellationToken);
@@ -73,15 +107,9 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
                 throw ImageServiceException.Invalid("The 'file' part is missing. Send the image as a form field named 'file', e.g. curl -F file=@photo.jpg.");
             }
 
-            if (fileLength == 0)
-            {
-                throw ImageServiceException.Invalid("The 'file' part is empty. Send the image's bytes in the form field named 'file'.");
-            }
-
-            return metadata is null
-                ? throw ImageServiceException.Invalid(
-                    "The 'metadata' part is missing. Send a form field named 'metadata' holding JSON such as {\"user_id\":\"123\",\"caption\":\"Beach\",\"tags\":[\"travel\"]}.")
-                : new UploadForm(metadata, filePath, fileLength, ticket);
+            return fileLength == 0
+                ? throw ImageServiceException.Invalid("The 'file' part is empty. Send the image's bytes in the form field named 'file'.")
+                : new ReceivedForm(fields, filePath, fileLength, sha256, ticket);
         }
         catch (Exception e)
         {
@@ -99,7 +127,7 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
             if (e is (IOException or InvalidDataException) and not BadHttpRequestException && !request.HttpContext.RequestAborted.IsCancellationRequested)
             {
                 throw ImageServiceException.Invalid(
-                    "The multipart body is malformed or ends early. Send multipart/form-data with a 'file' and a 'metadata' part, as curl -F or an HTML form does.");
+                    "The multipart body is malformed or ends early. Send multipart/form-data with its fields and a 'file' part, as curl -F or an HTML form does.");
             }
 
             throw;
@@ -107,17 +135,16 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
     }
 
     /// <summary>Whose share of the queue an upload takes: the signed-in user, otherwise the client's address.</summary>
-    private static string ClientOf(HttpContext context) => Callers.From(context).UserId is { } user
+    internal static string ClientOf(HttpContext context) => Callers.From(context).UserId is { } user
         ? $"user:{user}"
         : $"address:{context.Connection.RemoteIpAddress}";
 
-    private static string ReadBoundary(HttpRequest request)
+    private static string ReadBoundary(HttpRequest request, string usage)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
             || !string.Equals(mediaType.MediaType.Value, "multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
-            throw ImageServiceException.Unsupported(
-                "POST /images takes multipart/form-data with a 'file' part (the image) and a 'metadata' part (JSON), e.g. curl -F file=@photo.jpg -F 'metadata={\"user_id\":\"123\"}'.");
+            throw ImageServiceException.Unsupported(usage);
         }
 
         var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
@@ -131,27 +158,29 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
         return Path.Combine(staging.Folder, StagedFileNames.New(".upload"));
     }
 
-    private async Task<long> StageAsync(Stream body, string path, CancellationToken cancellationToken)
+    private static async Task<(long Length, string? Sha256)> StageAsync(Stream body, string path, FileRules rules, CancellationToken cancellationToken)
     {
         var buffer = new byte[81920];
         long total = 0;
+        using var hash = rules.HashFile ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, useAsync: true);
         int read;
         while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
         {
             total += read;
-            if (total > limits.MaxUploadBytes)
+            if (total > rules.MaxBytes)
             {
-                throw TooLarge();
+                throw rules.TooLarge(rules.MaxBytes);
             }
 
+            hash?.AppendData(buffer, 0, read);
             await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
         }
 
-        return total;
+        return (total, hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
-    private async Task<string> ReadTextAsync(Stream body, CancellationToken cancellationToken)
+    private async Task<string> ReadTextAsync(Stream body, string name, CancellationToken cancellationToken)
     {
         using var text = new MemoryStream();
         var buffer = new byte[8192];
@@ -160,7 +189,7 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
         {
             if (text.Length + read > limits.MaxMetadataBytes)
             {
-                throw ImageServiceException.Invalid($"The 'metadata' part is larger than {limits.MaxMetadataBytes:N0} bytes; captions and tags fit well within that.");
+                throw ImageServiceException.Invalid($"The '{name}' part is larger than {limits.MaxMetadataBytes:N0} bytes; captions, tags and upload fields fit well within that.");
             }
 
             text.Write(buffer, 0, read);
@@ -169,8 +198,24 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
         return Encoding.UTF8.GetString(text.GetBuffer(), 0, (int)text.Length);
     }
 
-    private ImageServiceException TooLarge() => ImageServiceException.TooLarge(
-        $"The file is larger than the {limits.MaxUploadBytes:N0} bytes this service accepts (GET /limits shows max_upload_bytes). Resize or compress it and upload again.");
+    private static ImageServiceException TooLarge(long maxBytes) => ImageServiceException.TooLarge(
+        $"The file is larger than the {maxBytes:N0} bytes this service accepts in POST /images (GET /limits shows max_upload_bytes). Resize or compress it, or send it as a direct upload (POST /uploads), which takes larger files.");
+
+    /// <summary>What a form may hold: the text fields kept (others are skipped), the most its file may be, and the rules
+    /// for the file, decided from the fields that came before it.</summary>
+    private sealed record FormShape(string Usage, long MaxFileBytes, IReadOnlySet<string> TextFields, Func<IReadOnlyDictionary<string, string>, FileRules> Authorize);
+}
+
+/// <summary>How one form's file is staged: at most <paramref name="MaxBytes"/> (<paramref name="TooLarge"/> refuses more),
+/// and hashed with SHA-256 when <paramref name="HashFile"/>.</summary>
+internal sealed record FileRules(long MaxBytes, Func<long, ImageServiceException> TooLarge, bool HashFile);
+
+/// <summary>A received form: its kept text fields and the staged file (with its SHA-256 when it was hashed), deleted on
+/// dispose, which also gives up its place in the queue.</summary>
+internal sealed record ReceivedForm(IReadOnlyDictionary<string, string> Fields, string FilePath, long FileLength, string? Sha256, UploadQueue.Ticket Ticket)
+    : IDisposable
+{
+    public void Dispose() => new UploadForm("", FilePath, FileLength, Ticket).Dispose();
 }
 
 /// <summary>A received upload: the metadata text and the staged file, deleted on dispose, which also gives up its

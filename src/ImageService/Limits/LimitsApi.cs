@@ -2,6 +2,7 @@ using ImageService.Core.Images;
 using ImageService.Core.Listing;
 using ImageService.Core.Ports;
 using ImageService.Core.Processing;
+using ImageService.Core.Uploads;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ImageService.Limits;
@@ -16,9 +17,11 @@ internal static class LimitsApi
         return app;
     }
 
-    private static Ok<LimitsResponse> GetLimits(UploadLimits limits, DownloadOptions downloads, IImageProcessor processor) =>
+    private static Ok<LimitsResponse> GetLimits(UploadLimits limits, DownloadOptions downloads, DirectUploadOptions direct, IImageProcessor processor) =>
         TypedResults.Ok(new LimitsResponse(
             limits.MaxUploadBytes,
+            direct.MaxBytes,
+            direct.UrlExpirySeconds,
             limits.MaxPixels,
             limits.MaxMetadataBytes,
             processor.AcceptedContentTypes,
@@ -35,6 +38,8 @@ internal static class LimitsApi
 /// <summary>The published limits of this deployment.</summary>
 public sealed record LimitsResponse(
     long MaxUploadBytes,
+    long MaxDirectUploadBytes,
+    int DirectUploadUrlExpirySeconds,
     long MaxPixels,
     int MaxMetadataBytes,
     IReadOnlyList<string> AcceptedContentTypes,

@@ -2,6 +2,7 @@ using ImageService.Configuration;
 using ImageService.Core.Images;
 using ImageService.Core.Ports;
 using ImageService.Core.Processing;
+using ImageService.Core.Uploads;
 using ImageService.Imaging;
 
 namespace ImageService.Processing;
@@ -27,6 +28,8 @@ internal static class ProcessingSetup
         builder.Services.AddSingleton<UploadWorkflow>();
         builder.Services.AddSingleton<IdempotentUploads>();
         builder.Services.AddSingleton<Images.UploadFormReader>();
+        builder.AddValidated<DirectUploadOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(DirectUploadOptions.Section));
+        builder.Services.AddSingleton<Uploads.DirectUploadService>();
         return builder;
     }
 }

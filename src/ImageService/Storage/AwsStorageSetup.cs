@@ -23,6 +23,7 @@ internal static class AwsStorageSetup
         builder.Services.AddSingleton<IBlobUrlSigner, S3UrlSigner>();
         builder.Services.AddSingleton<IImageIndex, DynamoDbImageIndex>();
         builder.Services.AddSingleton<IIdempotencyStore, DynamoDbIdempotencyStore>();
+        builder.Services.AddSingleton<IDirectUploadStore, DynamoDbDirectUploadStore>();
     }
 
     private static AmazonS3Client CreateS3(IConfiguration configuration, AwsStorageOptions options) =>

@@ -19,6 +19,8 @@ internal static class LocalStorageSetup
             new SqliteImageIndex(System.IO.Path.Combine(services.GetRequiredService<LocalStorageRoot>().Path, "index.db")));
         builder.Services.AddSingleton<IIdempotencyStore>(services =>
             new SqliteIdempotencyStore(System.IO.Path.Combine(services.GetRequiredService<LocalStorageRoot>().Path, "index.db")));
+        builder.Services.AddSingleton<IDirectUploadStore>(services => new SqliteDirectUploadStore(
+            System.IO.Path.Combine(services.GetRequiredService<LocalStorageRoot>().Path, "index.db"), services.GetRequiredService<TimeProvider>()));
         // One blob store, seen as the port and as a staging area whose stale part files the sweep removes.
         builder.Services.AddSingleton<IStagingArea>(services => services.GetRequiredService<FileSystemBlobStore>());
         // The download endpoint verifies links with the concrete signer; the core signs through the port.
@@ -38,6 +40,7 @@ internal sealed class LocalStoresAtStart(IServiceProvider services) : IHostedSer
     {
         _ = services.GetRequiredService<IImageIndex>();
         _ = services.GetRequiredService<IIdempotencyStore>();
+        _ = services.GetRequiredService<IDirectUploadStore>();
         _ = services.GetRequiredService<IBlobUrlSigner>();
         return Task.CompletedTask;
     }

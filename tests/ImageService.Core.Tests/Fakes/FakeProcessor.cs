@@ -8,6 +8,8 @@ public sealed class FakeProcessor(Faults faults) : IImageProcessor
 {
     public IReadOnlyList<string> AcceptedContentTypes { get; } = ["image/jpeg"];
 
+    public string? DetectContentType(string path) => "image/jpeg";
+
     public Task<ProcessedImage> ProcessAsync(string sourcePath, string outputFolder, CancellationToken cancellationToken) =>
         faults.RunAsync("processor", async () =>
         {

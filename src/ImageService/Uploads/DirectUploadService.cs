@@ -1,0 +1,321 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using ImageService.Core;
+using ImageService.Core.Images;
+using ImageService.Core.Ports;
+using ImageService.Core.Processing;
+using ImageService.Core.Uploads;
+using ImageService.Processing;
+
+namespace ImageService.Uploads;
+
+/// <summary>
+/// Direct uploads: <see cref="CreateAsync"/> records what the client may upload and signs a form for it; the client
+/// posts the file to storage; <see cref="CompleteAsync"/> re-checks the stored bytes (an emulator, or a client that
+/// found a way around the policy, may have stored anything) and runs them through the same upload path as
+/// <c>POST /images</c>, under an idempotency key of the upload, so that completing twice, at once, or from an S3
+/// notification as well as from the client, makes one image. The raw object is deleted once the upload has ended.
+/// </summary>
+internal sealed class DirectUploadService(
+    IDirectUploadStore uploads,
+    IBlobStore blobs,
+    IBlobUrlSigner signer,
+    IImageProcessor processor,
+    IdempotentUploads images,
+    UploadWorkflow workflow,
+    UploadQueue queue,
+    UploadStaging staging,
+    DirectUploadOptions options,
+    TimeProvider time,
+    ILogger<DirectUploadService> logger)
+{
+    /// <summary>How long a complete waits for another one of the same upload (its twin, or the notification's) to finish.</summary>
+    private static readonly TimeSpan WaitForTwin = TimeSpan.FromSeconds(20);
+
+    public async Task<(DirectUpload Upload, SignedUploadForm Form)> CreateAsync(string json, Caller caller, CancellationToken cancellationToken)
+    {
+        var (size, contentType, sha256) = ReadFileDeclaration(json);
+        var metadata = UploadWorkflow.CheckMetadata(json, caller);
+        var now = time.GetUtcNow();
+        // Whole seconds: the form's expiry is signed in seconds, and the answer must not promise a fraction more.
+        var expiresAt = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds() + options.UrlExpirySeconds);
+        var upload = new DirectUpload(Guid.CreateVersion7(), metadata.UserId, caller.IsAuthenticated, json, size, contentType, sha256,
+            now, expiresAt, expiresAt.AddSeconds(options.CompleteGraceSeconds));
+        var form = await signer.SignUploadAsync(new UploadPermit(upload.UploadId, upload.RawKey, contentType, size, sha256), expiresAt, cancellationToken);
+        if (!await uploads.TryAddAsync(upload, cancellationToken))
+        {
+            throw new InvalidOperationException($"Upload id {upload.UploadId} already exists.");
+        }
+
+        return (upload, form);
+    }
+
+    /// <summary>Completes the upload for <paramref name="caller"/>: 404 when there is no such upload (or it is past
+    /// its time), 403 when a signed-in caller did not create it.</summary>
+    public async Task<UploadOutcome> CompleteAsync(Guid uploadId, Caller caller, string client, CancellationToken cancellationToken)
+    {
+        var upload = await uploads.GetAsync(uploadId, cancellationToken);
+        if (upload is null || (upload.IsOpen && time.GetUtcNow() >= upload.CompleteBy))
+        {
+            throw ImageServiceException.NotFound(
+                $"There is no upload {uploadId:D}, or its time to complete has passed. Start again with POST /uploads.");
+        }
+
+        if (caller.IsAuthenticated && (!upload.Authenticated || upload.UserId != caller.UserId))
+        {
+            throw ImageServiceException.NotOwner($"Upload {uploadId:D} was started by another user; only they can complete it.");
+        }
+
+        return await FinishAsync(upload, client, cancellationToken);
+    }
+
+    /// <summary>Completes an upload whose file storage reported as arrived (an S3 notification), as the user who
+    /// created it. Nothing happens for an upload that is unknown, past its time, or over.</summary>
+    public async Task CompleteArrivedAsync(Guid uploadId, CancellationToken cancellationToken)
+    {
+        var upload = await uploads.GetAsync(uploadId, cancellationToken);
+        if (upload is null || !upload.IsOpen || time.GetUtcNow() >= upload.CompleteBy)
+        {
+            logger.LogInformation("Ignored the arrival of upload {UploadId}: it is unknown, over or past its time", uploadId);
+            return;
+        }
+
+        try
+        {
+            var outcome = await FinishAsync(upload, $"upload:{uploadId:D}", cancellationToken);
+            logger.LogInformation("Completed upload {UploadId} as image {ImageId} on its arrival", uploadId, outcome.Record.ImageId);
+        }
+        catch (ImageServiceException e)
+        {
+            logger.LogInformation("Upload {UploadId} did not become an image on its arrival: {Detail}", uploadId, e.Message);
+        }
+    }
+
+    private async Task<UploadOutcome> FinishAsync(DirectUpload upload, string client, CancellationToken cancellationToken)
+    {
+        if (!upload.IsOpen)
+        {
+            return await OutcomeOfEndedAsync(upload, cancellationToken);
+        }
+
+        using var ticket = queue.Enter(upload.SizeBytes, client);
+        var staged = await StageAsync(upload, cancellationToken);
+        if (staged is null)
+        {
+            // Not there: never sent, or a twin completed the upload and deleted it a moment ago.
+            return await uploads.GetAsync(upload.UploadId, cancellationToken) is { IsOpen: false } ended
+                ? await OutcomeOfEndedAsync(ended, cancellationToken)
+                : throw new ImageServiceException(ImageErrorKind.Conflict,
+                    $"The file of upload {upload.UploadId:D} has not arrived. Post it to the upload's url with its fields first (the form is valid until {upload.ExpiresAt:u}), then complete.");
+        }
+
+        UploadOutcome outcome;
+        try
+        {
+            Recheck(upload, staged.Value.Length, staged.Value.Sha256);
+            using (await ticket.WaitForProcessingAsync(cancellationToken))
+            {
+                outcome = await images.UploadAsync(new UploadRequest(
+                    upload.MetadataJson, staged.Value.Path, staging.Folder, OwnerOf(upload), $"direct-upload:{upload.UploadId:D}", upload.ContentType),
+                    cancellationToken);
+            }
+        }
+        catch (ImageServiceException e) when (IsFinal(e.Kind))
+        {
+            // These bytes will never make an image: say so for good, and drop them.
+            await uploads.FailAsync(upload.UploadId, new DirectUploadFailure(e.Kind, e.Message), CancellationToken.None);
+            await DeleteRawAsync(upload);
+            throw;
+        }
+        catch (ImageServiceException e) when (e.Kind == ImageErrorKind.Conflict)
+        {
+            return await WaitForTwinAsync(upload, e, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(staged.Value.Path);
+        }
+
+        await uploads.CompleteAsync(upload.UploadId, outcome.Record.ImageId, CancellationToken.None);
+        await DeleteRawAsync(upload);
+        return outcome;
+    }
+
+    /// <summary>Another complete of this upload holds its idempotency key: wait for the upload to end, a while.</summary>
+    private async Task<UploadOutcome> WaitForTwinAsync(DirectUpload upload, ImageServiceException conflict, CancellationToken cancellationToken)
+    {
+        var until = time.GetUtcNow() + WaitForTwin;
+        while (time.GetUtcNow() < until)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken);
+            if (await uploads.GetAsync(upload.UploadId, cancellationToken) is { IsOpen: false } ended)
+            {
+                return await OutcomeOfEndedAsync(ended, cancellationToken);
+            }
+        }
+
+        throw new ImageServiceException(ImageErrorKind.Conflict,
+            $"Upload {upload.UploadId:D} is being completed by another request. Retry in a few seconds to get its image. ({conflict.Message})");
+    }
+
+    private async Task<UploadOutcome> OutcomeOfEndedAsync(DirectUpload upload, CancellationToken cancellationToken)
+    {
+        if (upload.Failure is { } failure)
+        {
+            throw new ImageServiceException(failure.Kind, failure.Detail);
+        }
+
+        var record = await workflow.FindCommittedAsync(upload.ImageId!.Value, cancellationToken) ?? throw ImageServiceException.NotFound(
+            $"Upload {upload.UploadId:D} became image {upload.ImageId:D}, which has since been deleted.");
+        return new UploadOutcome(record, Replayed: true);
+    }
+
+    /// <summary>Copies the raw object into the staging folder, hashing it; null when it is not there. Reads one byte
+    /// more than declared at most, which is enough to tell that it is too long.</summary>
+    private async Task<(string Path, long Length, string Sha256)?> StageAsync(DirectUpload upload, CancellationToken cancellationToken)
+    {
+        await using var blob = await blobs.OpenReadAsync(upload.RawKey, cancellationToken);
+        if (blob is null)
+        {
+            return null;
+        }
+
+        if (blob.Length != upload.SizeBytes)
+        {
+            await RefuseAsync(upload, SizeMismatch(upload, blob.Length));
+        }
+
+        var path = Path.Combine(staging.Folder, StagedFileNames.New(".direct"));
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long length = 0;
+            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, useAsync: true))
+            {
+                var buffer = new byte[81920];
+                int read;
+                while (length <= upload.SizeBytes && (read = await blob.Stream.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    length += read;
+                    hash.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                }
+            }
+
+            return (path, length, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        }
+        catch (Exception e)
+        {
+            File.Delete(path);
+            throw DiskFull.Is(e) ? DiskFull.Unavailable("The upload staging folder", e) : e;
+        }
+    }
+
+    /// <summary>What the policy should have enforced, checked again on the bytes as stored.</summary>
+    private static void Recheck(DirectUpload upload, long length, string sha256)
+    {
+        if (length != upload.SizeBytes)
+        {
+            throw SizeMismatch(upload, length);
+        }
+
+        if (upload.Sha256 is { } declared && declared != sha256)
+        {
+            throw ImageServiceException.Unprocessable(
+                $"The stored file's SHA-256 is {sha256}, not the {declared} the upload declared: it was corrupted on the way. Start a new upload and send the file again.");
+        }
+    }
+
+    private static ImageServiceException SizeMismatch(DirectUpload upload, long length) => length > upload.SizeBytes
+        ? ImageServiceException.TooLarge(
+            $"The stored file is {length:N0} bytes or more, larger than the {upload.SizeBytes:N0} bytes the upload declared. Start a new upload declaring the file's real size.")
+        : ImageServiceException.Unprocessable(
+            $"The stored file is {length:N0} bytes, smaller than the {upload.SizeBytes:N0} bytes the upload declared: it was cut short. Start a new upload and send the whole file.");
+
+    private async Task RefuseAsync(DirectUpload upload, ImageServiceException refusal)
+    {
+        await uploads.FailAsync(upload.UploadId, new DirectUploadFailure(refusal.Kind, refusal.Message), CancellationToken.None);
+        await DeleteRawAsync(upload);
+        throw refusal;
+    }
+
+    private async Task DeleteRawAsync(DirectUpload upload)
+    {
+        try
+        {
+            await blobs.DeleteAsync(upload.RawKey, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // The bucket's lifecycle rule (and the sweeper) remove it later.
+            logger.LogWarning(e, "Could not delete the raw file of upload {UploadId}", upload.UploadId);
+        }
+    }
+
+    /// <summary>Refusals that the same bytes would earn again; anything else (busy, a store down) may pass on a retry.</summary>
+    private static bool IsFinal(ImageErrorKind kind) =>
+        kind is ImageErrorKind.InvalidRequest or ImageErrorKind.UnsupportedFormat or ImageErrorKind.TooLarge or ImageErrorKind.Unprocessable;
+
+    private static Caller OwnerOf(DirectUpload upload) => upload.Authenticated ? new Caller(upload.UserId) : Caller.Anonymous;
+
+    /// <summary>The file part of a <c>POST /uploads</c> body: <c>size_bytes</c>, <c>content_type</c> and the optional
+    /// <c>sha256</c>, each checked with a message that says what to send.</summary>
+    private (long Size, string ContentType, string? Sha256) ReadFileDeclaration(string json)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 8 });
+        }
+        catch (JsonException e)
+        {
+            throw ImageServiceException.Invalid(
+                $"The body is not valid JSON ({e.Message.Split(". ")[0]}). Send an object such as {{\"user_id\":\"123\",\"size_bytes\":2048000,\"content_type\":\"image/jpeg\"}}.");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw ImageServiceException.Invalid("The body must be a JSON object with the metadata, 'size_bytes' and 'content_type'.");
+            }
+
+            if (!root.TryGetProperty("size_bytes", out var sizeValue) || !sizeValue.TryGetInt64(out var size) || size < 1)
+            {
+                throw ImageServiceException.Invalid("'size_bytes' is required: the file's exact size in bytes, a positive whole number.");
+            }
+
+            if (size > options.MaxBytes)
+            {
+                throw ImageServiceException.TooLarge(
+                    $"'size_bytes' is {size:N0}, more than the {options.MaxBytes:N0} bytes a direct upload may be (GET /limits shows max_direct_upload_bytes). Resize or compress the file.");
+            }
+
+            if (!root.TryGetProperty("content_type", out var typeValue) || typeValue.ValueKind != JsonValueKind.String)
+            {
+                throw ImageServiceException.Invalid($"'content_type' is required: the file's media type, one of {string.Join(", ", processor.AcceptedContentTypes)}.");
+            }
+
+            var contentType = typeValue.GetString()!.Trim().ToLowerInvariant();
+            if (!processor.AcceptedContentTypes.Contains(contentType))
+            {
+                throw ImageServiceException.Unsupported(
+                    $"'content_type' is '{typeValue.GetString()}', which this service does not accept. Send one of {string.Join(", ", processor.AcceptedContentTypes)}.");
+            }
+
+            string? sha256 = null;
+            if (root.TryGetProperty("sha256", out var shaValue) && shaValue.ValueKind != JsonValueKind.Null)
+            {
+                sha256 = shaValue.ValueKind == JsonValueKind.String ? shaValue.GetString()!.ToLowerInvariant() : "";
+                if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower))
+                {
+                    throw ImageServiceException.Invalid("'sha256' must be the file's SHA-256 as 64 hexadecimal digits, or left out.");
+                }
+            }
+
+            return (size, contentType, sha256);
+        }
+    }
+}
