@@ -9,6 +9,8 @@ public static class RepositoryPaths
 
     public static string Emulators => Path.Combine(Root, "tests", "emulators");
 
+    public static string BrowserClient => Path.Combine(Root, "tests", "browser");
+
     private static string FindRoot()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)

@@ -142,7 +142,7 @@ public sealed class AwsEmulators : IAsyncLifetime
         }
     }
 
-    private static async Task<FileStream> AcquireLockAsync(string path)
+    internal static async Task<FileStream> AcquireLockAsync(string path)
     {
         for (var attempt = 0; ; attempt++)
         {
