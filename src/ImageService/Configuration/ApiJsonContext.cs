@@ -17,6 +17,5 @@ namespace ImageService.Configuration;
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(SweepReport))]
 [JsonSerializable(typeof(CreatedUploadResponse))]
-[JsonSerializable(typeof(CreateUploadDescription))]
 [JsonSerializable(typeof(ImageService.Events.EventResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -25,7 +25,6 @@ internal static class UploadsApi
             .WithSummary("Start a direct upload: the metadata and the file's size and type in, a signed form to post the file to storage out")
             .RequireAuthorization(AuthSetup.WritePolicy)
             .RequireRateLimiting(UploadRateLimits.Policy)
-            .Accepts<CreateUploadDescription>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -200,6 +199,3 @@ public sealed record CreatedUploadResponse(
     Uri CompleteUrl,
     long SizeBytes,
     string ContentType);
-
-/// <summary>Describes the body of <c>POST /uploads</c> for the OpenAPI document; the endpoint reads it itself.</summary>
-public sealed record CreateUploadDescription(string? UserId, string? Caption, IReadOnlyList<string>? Tags, long SizeBytes, string ContentType, string? Sha256);
