@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
@@ -6,7 +7,7 @@ namespace ImageService.Testing.Aws;
 
 /// <summary>
 /// Reads deploy/template.yaml (JSON, which is YAML) so that the tests create their tables from the definition
-/// that is deployed, not from a copy of it.
+/// that is deployed, not from a copy of it, and can check what a deployment with given parameters would get.
 /// </summary>
 public static class DeploymentTemplate
 {
@@ -17,6 +18,82 @@ public static class DeploymentTemplate
 
     public static string ParameterDefault(string name) =>
         Document.Value.GetProperty("Parameters").GetProperty(name).GetProperty("Default").ToString();
+
+    /// <summary>
+    /// <paramref name="value"/> as CloudFormation would see it for a stack deployed with <paramref name="parameters"/>
+    /// (the rest at their defaults): Ref to a parameter, Fn::If with Fn::Equals and Fn::Not conditions, and Fn::Split
+    /// are worked out, and a property set to AWS::NoValue is left out. Other Refs and functions (resource attributes,
+    /// Fn::Sub) stay as written.
+    /// </summary>
+    public static JsonNode? Resolve(JsonElement value, IReadOnlyDictionary<string, string>? parameters = null) =>
+        new Resolver(parameters ?? new Dictionary<string, string>()).Resolve(value);
+
+    private sealed class Resolver(IReadOnlyDictionary<string, string> parameters)
+    {
+        // Stands for AWS::NoValue until the property holding it is dropped.
+        private static readonly JsonNode NoValue = JsonValue.Create("<AWS::NoValue>");
+
+        public JsonNode? Resolve(JsonElement value)
+        {
+            var resolved = Visit(value);
+            return ReferenceEquals(resolved, NoValue) ? null : resolved;
+        }
+
+        private JsonNode? Visit(JsonElement value)
+        {
+            switch (value.ValueKind)
+            {
+                case JsonValueKind.Object when Single(value) is ("Ref", var name) && Parameter(name.GetString()!) is { } parameter:
+                    return JsonValue.Create(parameter);
+                case JsonValueKind.Object when Single(value) is ("Ref", var name) && name.GetString() == "AWS::NoValue":
+                    return NoValue;
+                case JsonValueKind.Object when Single(value) is ("Fn::If", var choice):
+                    return Visit(Condition(choice[0].GetString()!) ? choice[1] : choice[2]);
+                case JsonValueKind.Object when Single(value) is ("Fn::Split", var split):
+                    return new JsonArray([.. Visit(split[1])!.GetValue<string>().Split(split[0].GetString()).Select(part => JsonValue.Create(part))]);
+                case JsonValueKind.Object:
+                    var result = new JsonObject();
+                    foreach (var property in value.EnumerateObject())
+                    {
+                        if (Visit(property.Value) is var child && !ReferenceEquals(child, NoValue))
+                        {
+                            result[property.Name] = child;
+                        }
+                    }
+
+                    return result;
+                case JsonValueKind.Array:
+                    return new JsonArray([.. value.EnumerateArray().Select(Visit)]);
+                default:
+                    return JsonNode.Parse(value.GetRawText());
+            }
+        }
+
+        private string? Parameter(string name) =>
+            parameters.TryGetValue(name, out var given) ? given
+            : Document.Value.GetProperty("Parameters").TryGetProperty(name, out var declared) ? declared.GetProperty("Default").ToString()
+            : null;
+
+        private bool Condition(string name) => Test(Document.Value.GetProperty("Conditions").GetProperty(name));
+
+        private bool Test(JsonElement condition) => Single(condition) switch
+        {
+            ("Fn::Equals", var pair) => Text(pair[0]) == Text(pair[1]),
+            ("Fn::Not", var inner) => !Test(inner[0]),
+            ("Condition", var name) => Condition(name.GetString()!),
+            var other => throw new NotSupportedException($"The tests cannot evaluate the condition {other.Name}."),
+        };
+
+        private string Text(JsonElement value) => Visit(value)!.ToString();
+
+        private static (string Name, JsonElement Value) Single(JsonElement value)
+        {
+            using var properties = value.EnumerateObject();
+            return properties.MoveNext() && properties.Current is var first && !properties.MoveNext()
+                ? (first.Name, first.Value)
+                : ("", default);
+        }
+    }
 
     /// <summary>The CreateTable request for the template's table. Point-in-time recovery, TTL and encryption are
     /// account settings the emulators do not have; keys, indexes and billing mode are all taken.</summary>

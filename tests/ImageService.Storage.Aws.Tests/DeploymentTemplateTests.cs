@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ImageService.Testing;
+
+namespace ImageService.Storage.Aws.Tests;
+
+/// <summary>
+/// deploy/template.yaml, read as a deployment with given parameters would get it. Nothing here runs on AWS: these tests
+/// check the shape CloudFormation and API Gateway are given, and cfn-lint checks the whole after the SAM transform.
+/// </summary>
+public sealed class DeploymentTemplateTests
+{
+    private static readonly JsonElement Function = DeploymentTemplate.Resource("ImageFunction").GetProperty("Properties");
+
+    [Fact]
+    public void The_http_api_routes_the_events_path_nowhere_so_only_the_adapter_can_post_to_it()
+    {
+        var paths = DeploymentTemplate.Resource("ImageApi").GetProperty("Properties").GetProperty("DefinitionBody").GetProperty("paths");
+        var passThrough = Function.GetProperty("Environment").GetProperty("Variables").GetProperty("AWS_LWA_PASS_THROUGH_PATH").GetString();
+
+        // The catch-all would take /events to the function; the exact route and its subtree are more specific and win.
+        Assert.Equal("/events", passThrough);
+        foreach (var blocked in new[] { "/events", "/events/{proxy+}" })
+        {
+            var operation = paths.GetProperty(blocked).GetProperty("x-amazon-apigateway-any-method");
+            Assert.False(operation.TryGetProperty("x-amazon-apigateway-integration", out _), $"{blocked} must have no integration");
+        }
+
+        var routes = HttpApiEvents().ToList();
+        Assert.Contains(("ANY", "/{proxy+}"), routes.Select(r => (r.Method, r.Path)));
+        Assert.DoesNotContain(routes, r => r.Path.StartsWith("/events", StringComparison.OrdinalIgnoreCase));
+        Assert.All(routes, r => Assert.Equal("ImageApi", r.ApiId));
+    }
+
+    [Fact]
+    public void New_raw_uploads_and_only_those_are_announced_to_the_function()
+    {
+        var notification = Event("RawUpload");
+
+        Assert.Equal("S3", notification.GetProperty("Type").GetString());
+        var properties = notification.GetProperty("Properties");
+        Assert.Equal("ImagesBucket", properties.GetProperty("Bucket").GetProperty("Ref").GetString());
+        Assert.Equal("s3:ObjectCreated:*", properties.GetProperty("Events").GetString());
+        var rule = Assert.Single(properties.GetProperty("Filter").GetProperty("S3Key").GetProperty("Rules").EnumerateArray());
+        Assert.Equal(("prefix", "uploads/"), (rule.GetProperty("Name").GetString(), rule.GetProperty("Value").GetString()));
+    }
+
+    [Fact]
+    public void The_routine_sweep_runs_on_the_schedule_instead_of_a_timer_in_each_execution_environment()
+    {
+        var sweep = Event("Sweep");
+
+        Assert.Equal("Schedule", sweep.GetProperty("Type").GetString());
+        Assert.Equal("rate(5 minutes)", Resolved(sweep.GetProperty("Properties").GetProperty("Schedule")));
+        Assert.Equal("rate(1 hour)", Resolved(sweep.GetProperty("Properties").GetProperty("Schedule"), ("SweepSchedule", "rate(1 hour)")));
+        Assert.Equal("false", Environment()["Sweeper__Enabled"]);
+    }
+
+    [Fact]
+    public void Raw_uploads_and_unfinished_multipart_uploads_expire_after_a_day_and_images_never_do()
+    {
+        var rules = DeploymentTemplate.Resource("ImagesBucket").GetProperty("Properties")
+            .GetProperty("LifecycleConfiguration").GetProperty("Rules").EnumerateArray().ToList();
+
+        Assert.All(rules, r => Assert.Equal("Enabled", r.GetProperty("Status").GetString()));
+        var expiring = Assert.Single(rules, r => r.TryGetProperty("ExpirationInDays", out _));
+        Assert.Equal("uploads/", expiring.GetProperty("Prefix").GetString());
+        Assert.Equal(1, expiring.GetProperty("ExpirationInDays").GetInt32());
+        Assert.Contains(rules, r => r.TryGetProperty("AbortIncompleteMultipartUpload", out var abort)
+            && abort.GetProperty("DaysAfterInitiation").GetInt32() == 1);
+    }
+
+    [Fact]
+    public void A_page_on_the_web_app_origins_may_post_to_the_bucket_and_call_the_api()
+    {
+        (string, string) origins = ("WebAppOrigins", "https://app.example.com,http://localhost:5173");
+        var bucketCors = DeploymentTemplate.Resource("ImagesBucket").GetProperty("Properties").GetProperty("CorsConfiguration")
+            .GetProperty("CorsRules")[0];
+        var apiCors = DeploymentTemplate.Resource("ImageApi").GetProperty("Properties").GetProperty("DefinitionBody")
+            .GetProperty("x-amazon-apigateway-cors");
+
+        string[] expected = ["https://app.example.com", "http://localhost:5173"];
+        Assert.Equal(expected, Strings(bucketCors.GetProperty("AllowedOrigins"), origins));
+        Assert.Equal(expected, Strings(apiCors.GetProperty("allowOrigins"), origins));
+        Assert.Equal(["*"], Strings(apiCors.GetProperty("allowOrigins")));
+        Assert.Equal(origins.Item2, Environment(origins)["Cors__AllowedOrigins"]);
+        Assert.Equal(["GET", "HEAD", "POST"], Strings(bucketCors.GetProperty("AllowedMethods")).Order());
+        Assert.Equal(["ETag", "Location"], Strings(bucketCors.GetProperty("ExposedHeaders")).Order());
+        Assert.Contains("POST", Strings(apiCors.GetProperty("allowMethods")));
+        Assert.Contains("authorization", Strings(apiCors.GetProperty("allowHeaders")));
+    }
+
+    [Fact]
+    public void The_function_may_presign_posts_for_raw_uploads_read_them_and_delete_them()
+    {
+        var statements = Function.GetProperty("Policies")[0].GetProperty("Statement").EnumerateArray();
+
+        var uploads = Assert.Single(statements, s => s.GetProperty("Resource").GetRawText().Contains("}/uploads/*\"", StringComparison.Ordinal));
+        Assert.Equal("Allow", uploads.GetProperty("Effect").GetString());
+        Assert.Equal(["s3:DeleteObject", "s3:GetObject", "s3:PutObject"], Strings(uploads.GetProperty("Action")).Order());
+    }
+
+    [Fact]
+    public void The_direct_upload_settings_reach_the_app()
+    {
+        Assert.Equal("52428800", Environment()["DirectUploads__MaxBytes"]);
+        Assert.Equal("900", Environment()["DirectUploads__UrlExpirySeconds"]);
+        Assert.Equal("10485760", Environment(("DirectUploadMaxBytes", "10485760"))["DirectUploads__MaxBytes"]);
+    }
+
+    [Fact]
+    public void The_api_throttles_all_clients_together_and_reserving_concurrency_is_optional()
+    {
+        var throttle = DeploymentTemplate.Resource("ImageApi").GetProperty("Properties").GetProperty("DefaultRouteSettings");
+
+        Assert.Equal("100", Resolved(throttle.GetProperty("ThrottlingBurstLimit")));
+        Assert.Equal("50", Resolved(throttle.GetProperty("ThrottlingRateLimit")));
+        var reserved = Function.GetProperty("ReservedConcurrentExecutions");
+        Assert.Null(DeploymentTemplate.Resolve(reserved));
+        Assert.Equal("10", Resolved(reserved, ("ReservedConcurrency", "10")));
+    }
+
+    [Fact]
+    public void Only_an_administrator_creates_accounts_unless_self_sign_up_is_asked_for()
+    {
+        var pool = DeploymentTemplate.Resource("UserPool");
+        var adminOnly = pool.GetProperty("Properties").GetProperty("AdminCreateUserConfig").GetProperty("AllowAdminCreateUserOnly");
+
+        Assert.True(DeploymentTemplate.Resolve(adminOnly)!.GetValue<bool>());
+        Assert.False(DeploymentTemplate.Resolve(adminOnly, new Dictionary<string, string> { ["AllowSelfSignUp"] = "true" })!.GetValue<bool>());
+        // docs/deployment.md says the pool outlives the stack: a new pool would give every user a new sub.
+        Assert.Equal("Retain", pool.GetProperty("DeletionPolicy").GetString());
+    }
+
+    [Fact]
+    public async Task Cfn_lint_finds_nothing_wrong_with_the_template_after_the_sam_transform()
+    {
+        // cfn-lint applies the SAM transform itself and then checks the CloudFormation it expands to: types, values,
+        // references, and dependency cycles such as the one an S3 notification and the function's policy can form.
+        var start = new ProcessStartInfo("cfn-lint", [RepositoryPaths.Template]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception error)
+        {
+            throw new InvalidOperationException("This test needs cfn-lint (pip install cfn-lint) on the PATH.", error);
+        }
+
+        using (process)
+        {
+            var output = process.StandardOutput.ReadToEndAsync();
+            var errors = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.True(process.ExitCode == 0, await output + await errors);
+        }
+    }
+
+    private static IEnumerable<(string Method, string Path, string? ApiId)> HttpApiEvents() =>
+        Function.GetProperty("Events").EnumerateObject()
+            .Where(e => e.Value.GetProperty("Type").GetString() == "HttpApi")
+            .Select(e => e.Value.GetProperty("Properties"))
+            .Select(p => (p.GetProperty("Method").GetString()!, p.GetProperty("Path").GetString()!,
+                p.TryGetProperty("ApiId", out var api) ? api.GetProperty("Ref").GetString() : null));
+
+    private static JsonElement Event(string name) => Function.GetProperty("Events").GetProperty(name);
+
+    private static Dictionary<string, string> Environment(params (string Name, string Value)[] parameters) =>
+        DeploymentTemplate.Resolve(Function.GetProperty("Environment").GetProperty("Variables"), Parameters(parameters))!.AsObject()
+            .ToDictionary(v => v.Key, v => v.Value!.ToJsonString().Trim('"'));
+
+    private static string Resolved(JsonElement value, params (string Name, string Value)[] parameters) =>
+        DeploymentTemplate.Resolve(value, Parameters(parameters)) switch
+        {
+            JsonValue text => text.ToString(),
+            var other => other!.ToJsonString(),
+        };
+
+    private static string[] Strings(JsonElement value, params (string Name, string Value)[] parameters) =>
+        [.. DeploymentTemplate.Resolve(value, Parameters(parameters))!.AsArray().Select(s => s!.GetValue<string>())];
+
+    private static Dictionary<string, string> Parameters((string Name, string Value)[] parameters) =>
+        parameters.ToDictionary(p => p.Name, p => p.Value);
+}
