@@ -59,6 +59,9 @@ while True:
             sys.exit(0)  # not LocalStack's health document
         if state is None or state in ("available", "running"):
             sys.exit(0)
+        if state == "disabled":  # it never will be: LocalStack was started without it
+            print(f"deploy-local.sh: LocalStack at {endpoint} has {service} disabled; add it to its SERVICES.", file=sys.stderr)
+            sys.exit(1)
         last = f"LocalStack reports {service} {state}"
     if time.monotonic() >= deadline:
         print(f"deploy-local.sh: {endpoint} did not get ready for {service} within {limit:g} s ({last}).", file=sys.stderr)

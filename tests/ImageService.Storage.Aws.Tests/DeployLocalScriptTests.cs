@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Net;
 using System.Runtime.Versioning;
+using System.Text.Json;
 using Amazon.DynamoDBv2.Model;
 using ImageService.Core.Listing;
 using ImageService.Testing;
@@ -118,6 +120,40 @@ public sealed class DeployLocalScriptTests(AwsEmulators emulators)
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains($"{silent} did not get ready for s3 within 2 s", run.Output, StringComparison.Ordinal);
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_localstack_still_starting_is_waited_for_and_one_without_a_service_says_so()
+    {
+        // A stand-in for LocalStack's health endpoint: S3 is starting for the first two looks, DynamoDB is not enabled.
+        var port = Loopback.FreePort();
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var looks = 0;
+        var serving = Task.Run(async () =>
+        {
+            while (listener.IsListening)
+            {
+                var context = await listener.GetContextAsync();
+                var s3 = Interlocked.Increment(ref looks) <= 2 ? "initializing" : "available";
+                var body = JsonSerializer.SerializeToUtf8Bytes(new { services = new { s3, dynamodb = "disabled" } });
+                context.Response.ContentType = "application/json";
+                await context.Response.OutputStream.WriteAsync(body);
+                context.Response.Close();
+            }
+        });
+
+        var run = await RunAsync($"starting-{Guid.NewGuid():N}", $"starting_{Guid.NewGuid():N}", new()
+        {
+            ["AWS_ENDPOINT_URL_S3"] = $"http://127.0.0.1:{port}",
+            ["AWS_ENDPOINT_URL_DYNAMODB"] = $"http://127.0.0.1:{port}",
+        });
+        listener.Stop();
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.True(looks >= 4, $"{looks} looks at the health endpoint: three for S3 (two while starting), one for DynamoDB");
+        Assert.Contains($"LocalStack at http://127.0.0.1:{port} has dynamodb disabled", run.Output, StringComparison.Ordinal);
     }
 
     private async Task<bool> BucketExistsAsync(string bucket) =>
