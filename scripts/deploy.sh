@@ -2,6 +2,11 @@
 # Deploys the image service to AWS: API Gateway (HTTP API) -> Lambda (the app behind the Lambda Web
 # Adapter) -> S3 + DynamoDB, as described in deploy/template.yaml. Prints the API URL.
 #
+#   bash scripts/deploy.sh [Parameter=Value ...]
+#
+# Arguments are more template parameters, for example WebAppOrigins=https://app.example.com AllowSelfSignUp=true
+# (docs/deployment.md lists them). Parameters not given keep the value of the stack's last deployment, or the default.
+#
 #   STACK_NAME       CloudFormation stack              (default image-service)
 #   ARTIFACT_BUCKET  existing bucket for the code zip  (required)
 #   BUCKET_NAME      image bucket to create            (default images-bucket-<account>-<region>; names are global)
@@ -11,6 +16,13 @@
 #   AWS_REGION / AWS_PROFILE as usual for the AWS CLI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+for parameter in "$@"; do
+  if [[ "$parameter" != *=* ]]; then
+    echo "deploy.sh: '$parameter' is not Parameter=Value." >&2
+    exit 2
+  fi
+done
 
 : "${ARTIFACT_BUCKET:?set ARTIFACT_BUCKET to an S3 bucket the code package can be uploaded to}"
 stack="${STACK_NAME:-image-service}"
@@ -40,7 +52,7 @@ aws cloudformation deploy \
   --template-file artifacts/packaged.yaml \
   --stack-name "$stack" \
   --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
-  --parameter-overrides "BucketName=$bucket" "TableName=$table"
+  --parameter-overrides "BucketName=$bucket" "TableName=$table" "$@"
 
 aws cloudformation describe-stacks --stack-name "$stack" \
   --query "Stacks[0].Outputs[?OutputKey=='ApiUrl'].OutputValue" --output text
