@@ -133,14 +133,21 @@ public sealed class DeployLocalScriptTests(AwsEmulators emulators)
         var looks = 0;
         var serving = Task.Run(async () =>
         {
-            while (listener.IsListening)
+            try
             {
-                var context = await listener.GetContextAsync();
-                var s3 = Interlocked.Increment(ref looks) <= 2 ? "initializing" : "available";
-                var body = JsonSerializer.SerializeToUtf8Bytes(new { services = new { s3, dynamodb = "disabled" } });
-                context.Response.ContentType = "application/json";
-                await context.Response.OutputStream.WriteAsync(body);
-                context.Response.Close();
+                while (true)
+                {
+                    var context = await listener.GetContextAsync();
+                    var s3 = Interlocked.Increment(ref looks) <= 2 ? "initializing" : "available";
+                    var body = JsonSerializer.SerializeToUtf8Bytes(new { services = new { s3, dynamodb = "disabled" } });
+                    context.Response.ContentType = "application/json";
+                    await context.Response.OutputStream.WriteAsync(body);
+                    context.Response.Close();
+                }
+            }
+            catch (Exception) when (!listener.IsListening)
+            {
+                // stopped once the script is done
             }
         });
 
@@ -150,6 +157,7 @@ public sealed class DeployLocalScriptTests(AwsEmulators emulators)
             ["AWS_ENDPOINT_URL_DYNAMODB"] = $"http://127.0.0.1:{port}",
         });
         listener.Stop();
+        await serving;
 
         Assert.NotEqual(0, run.ExitCode);
         Assert.True(looks >= 4, $"{looks} looks at the health endpoint: three for S3 (two while starting), one for DynamoDB");
