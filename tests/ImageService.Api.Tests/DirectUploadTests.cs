@@ -175,6 +175,47 @@ public abstract class DirectUploadTests(Backend backend)
         Assert.Empty(await service.LeftoversAsync());
     }
 
+    /// <summary>The state a client that went to sleep (or a service killed between the upload and complete) leaves: the
+    /// raw file stored, the upload open. The sweep completes it once its form has expired, and removes what is left of
+    /// uploads past their time or unknown.</summary>
+    [Fact]
+    public async Task The_sweep_completes_an_arrived_upload_nobody_completed_and_removes_raw_files_past_their_time()
+    {
+        using var service = await ServiceFactory.StartAsync(backend, new() { ["Sweeper:Enabled"] = "false" });
+        using var client = service.CreateClient();
+        var photo = TestImages.Jpeg(640, 480);
+        var asleep = await client.StartOkAsync(photo);
+        using (await client.PostFileAsync(asleep, photo))
+        {
+        }
+
+        var sweep = service.Services.GetRequiredService<Sweeping.RoutineSweep>();
+        var tooEarly = await sweep.RunAsync(CancellationToken.None);
+        service.Clock.Advance(TimeSpan.FromSeconds(901));
+        var afterExpiry = await sweep.RunAsync(CancellationToken.None);
+
+        Assert.Equal(0, tooEarly.DirectUploadsCompleted);
+        Assert.Equal(1, afterExpiry.DirectUploadsCompleted);
+        var image = Assert.Single(await client.ListIdsAsync("/images"));
+        using (var late = await client.CompleteAsync(asleep))
+        {
+            Assert.Equal(image, (await late.JsonAsync()).Str("image_id"));
+        }
+
+        var forgotten = await client.StartOkAsync(photo);
+        using (await client.PostFileAsync(forgotten, photo))
+        {
+        }
+
+        await service.PutRawAsync(JsonDocument.Parse($$"""{"upload_id":"{{Guid.NewGuid():D}}"}""").RootElement, photo);
+        service.Clock.Advance(TimeSpan.FromSeconds(900 + 3600 + 1));
+        var pastTime = await sweep.RunAsync(CancellationToken.None);
+
+        Assert.Equal(2, pastTime.RawUploadsRemoved);
+        Assert.Empty(await service.LeftoversAsync() is var left ? left.Where(key => !key.StartsWith("images/", StringComparison.Ordinal)) : []);
+        Assert.Equal(1, await client.CountAsync());
+    }
+
     [Fact]
     public async Task Limits_report_the_direct_upload_limit()
     {

@@ -150,7 +150,14 @@ public sealed class ImageSweeper(IImageIndex index, IBlobStore blobs, SweeperOpt
 
 /// <summary>What one routine sweep did; <paramref name="Failed"/> counts records whose clean-up failed and is left
 /// to the next sweep.</summary>
-public sealed record SweepReport(int AbandonedUploads, int FinishedDeletes, int Failed = 0);
+public sealed record SweepReport(int AbandonedUploads, int FinishedDeletes, int Failed = 0)
+{
+    /// <summary>Direct uploads whose file arrived but which nobody completed before their form expired, completed now.</summary>
+    public int DirectUploadsCompleted { get; init; }
+
+    /// <summary>Raw files of direct uploads that are over, unknown or past their time, deleted.</summary>
+    public int RawUploadsRemoved { get; init; }
+}
 
 /// <summary>What one run of the full reconciliation did, and the marker to resume from (null when it is complete).</summary>
 public sealed record FullSweepReport(int BlobsChecked, int OrphanBlobs, int IndexItemsChecked, int OrphanIndexEntries, string? Next);

@@ -3,7 +3,7 @@ using System.Text.Json;
 using ImageService.Core;
 using ImageService.Core.Sweeping;
 using ImageService.Core.Uploads;
-using ImageService.Processing;
+using ImageService.Sweeping;
 using ImageService.Storage.Aws;
 using ImageService.Uploads;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -36,8 +36,7 @@ internal static class EventsApi
     private static async Task<Ok<EventResponse>> HandleEvent(
         HttpRequest request,
         DirectUploadService uploads,
-        ImageSweeper sweeper,
-        StagingJanitor janitor,
+        RoutineSweep sweep,
         AwsStorageOptions storage,
         CancellationToken cancellationToken)
     {
@@ -66,8 +65,7 @@ internal static class EventsApi
             && root.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.String && source.GetString() == "aws.events"
             && root.TryGetProperty("detail-type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "Scheduled Event")
         {
-            janitor.RemoveStale();
-            var report = await sweeper.SweepAsync(cancellationToken);
+            var report = await sweep.RunAsync(cancellationToken);
             return TypedResults.Ok(new EventResponse("schedule", 0, report));
         }
 

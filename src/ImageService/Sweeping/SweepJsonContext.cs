@@ -10,6 +10,8 @@ internal sealed record SweepCommandReport(
     int AbandonedUploads,
     int FinishedDeletes,
     int Failed,
+    int DirectUploadsCompleted,
+    int RawUploadsRemoved,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] FullSweepReport? Full);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]

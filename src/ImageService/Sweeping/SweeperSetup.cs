@@ -12,6 +12,7 @@ internal static class SweeperSetup
     {
         builder.AddValidated<SweeperOptions>(o => o.Validate(background)).Bind(builder.Configuration.GetSection(SweeperOptions.Section));
         builder.Services.AddSingleton<ImageSweeper>();
+        builder.Services.AddSingleton<RoutineSweep>();
         builder.Services.AddHostedService<SweeperService>();
         return builder;
     }
@@ -43,9 +44,9 @@ internal static class SweeperSetup
             }
         }
 
-        app.Services.GetRequiredService<StagingJanitor>().RemoveStale();
-        var routine = await sweeper.SweepAsync(CancellationToken.None);
-        var report = new SweepCommandReport(routine.AbandonedUploads, routine.FinishedDeletes, routine.Failed, full);
+        var routine = await app.Services.GetRequiredService<RoutineSweep>().RunAsync(CancellationToken.None);
+        var report = new SweepCommandReport(
+            routine.AbandonedUploads, routine.FinishedDeletes, routine.Failed, routine.DirectUploadsCompleted, routine.RawUploadsRemoved, full);
         Console.WriteLine(JsonSerializer.Serialize(report, SweepJsonContext.Default.SweepCommandReport));
         return routine.Failed == 0 ? 0 : 1;
     }
@@ -53,7 +54,7 @@ internal static class SweeperSetup
 
 /// <summary>Runs the routine sweep (the staging areas, then the stores; never the full reconciliation) every
 /// <see cref="SweeperOptions.IntervalSeconds"/> while the web process runs.</summary>
-internal sealed class SweeperService(ImageSweeper sweeper, StagingJanitor janitor, SweeperOptions options, ILogger<SweeperService> logger) : BackgroundService
+internal sealed class SweeperService(RoutineSweep sweep, SweeperOptions options, ILogger<SweeperService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -67,8 +68,7 @@ internal sealed class SweeperService(ImageSweeper sweeper, StagingJanitor janito
         {
             try
             {
-                janitor.RemoveStale();
-                await sweeper.SweepAsync(stoppingToken);
+                await sweep.RunAsync(stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {

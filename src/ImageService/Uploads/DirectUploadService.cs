@@ -70,25 +70,28 @@ internal sealed class DirectUploadService(
         return await FinishAsync(upload, client, cancellationToken);
     }
 
-    /// <summary>Completes an upload whose file storage reported as arrived (an S3 notification), as the user who
-    /// created it. Nothing happens for an upload that is unknown, past its time, or over.</summary>
-    public async Task CompleteArrivedAsync(Guid uploadId, CancellationToken cancellationToken)
+    /// <summary>Completes an upload whose file storage reported as arrived (an S3 notification, or the sweep), as the
+    /// user who created it; true when it is now an image. Nothing happens for an upload that is unknown, past its
+    /// time, or over.</summary>
+    public async Task<bool> CompleteArrivedAsync(Guid uploadId, CancellationToken cancellationToken)
     {
         var upload = await uploads.GetAsync(uploadId, cancellationToken);
         if (upload is null || !upload.IsOpen || time.GetUtcNow() >= upload.CompleteBy)
         {
             logger.LogInformation("Ignored the arrival of upload {UploadId}: it is unknown, over or past its time", uploadId);
-            return;
+            return false;
         }
 
         try
         {
             var outcome = await FinishAsync(upload, $"upload:{uploadId:D}", cancellationToken);
             logger.LogInformation("Completed upload {UploadId} as image {ImageId} on its arrival", uploadId, outcome.Record.ImageId);
+            return true;
         }
         catch (ImageServiceException e)
         {
             logger.LogInformation("Upload {UploadId} did not become an image on its arrival: {Detail}", uploadId, e.Message);
+            return false;
         }
     }
 
@@ -140,6 +143,51 @@ internal sealed class DirectUploadService(
         await uploads.CompleteAsync(upload.UploadId, outcome.Record.ImageId, CancellationToken.None);
         await DeleteRawAsync(upload);
         return outcome;
+    }
+
+    /// <summary>
+    /// The sweep's share: every raw file under <see cref="DirectUpload.RawPrefix"/> (there are only as many as uploads in
+    /// flight; a complete deletes its own). One whose upload's form has expired, and which nobody completed, is
+    /// completed now, as an S3 notification would (the phone went to sleep); one of an upload that is over, unknown or
+    /// past its time is deleted. At most <paramref name="maxFiles"/> files a sweep.
+    /// </summary>
+    public async Task<(int Completed, int Removed)> SweepRawAsync(int maxFiles, CancellationToken cancellationToken)
+    {
+        var keys = new List<string>();
+        await foreach (var key in blobs.ListKeysAsync(DirectUpload.RawPrefix, cancellationToken))
+        {
+            keys.Add(key);
+            if (keys.Count == maxFiles)
+            {
+                break;
+            }
+        }
+
+        int completed = 0, removed = 0;
+        foreach (var key in keys)
+        {
+            if (DirectUpload.UploadIdOf(key) is not { } uploadId)
+            {
+                continue;
+            }
+
+            var upload = await uploads.GetAsync(uploadId, cancellationToken);
+            var now = time.GetUtcNow();
+            if (upload is { IsOpen: true } && now < upload.ExpiresAt)
+            {
+                continue; // its client may still be sending it, or about to complete
+            }
+
+            if (upload is { IsOpen: true } && now < upload.CompleteBy)
+            {
+                completed += await CompleteArrivedAsync(uploadId, cancellationToken) ? 1 : 0;
+                continue;
+            }
+
+            removed += await blobs.DeleteAsync(key, cancellationToken) ? 1 : 0;
+        }
+
+        return (completed, removed);
     }
 
     /// <summary>Another complete of this upload holds its idempotency key: wait for the upload to end, a while.</summary>
