@@ -210,6 +210,31 @@ public sealed class AuthTests
         Assert.Contains("Auth:Jwt", failure, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Only_the_user_who_started_a_direct_upload_may_complete_it()
+    {
+        using var service = Start();
+        using var alice = Authorized(service, Token("alice"));
+        using var mallory = Authorized(service, Token("mallory"));
+        using var anonymous = service.CreateClient();
+        var photo = TestImages.Jpeg(320, 240);
+        using var asMallory = await alice.StartAsync(photo, userId: "mallory");
+        var started = await alice.StartOkAsync(photo, userId: "alice");
+        using (await alice.PostFileAsync(started, photo))
+        {
+        }
+
+        using var stolen = await mallory.CompleteAsync(started);
+        using var unsigned = await anonymous.CompleteAsync(started);
+        using var own = await alice.CompleteAsync(started);
+
+        await asMallory.AssertProblemAsync(403, "signed in as 'alice'");
+        await stolen.AssertProblemAsync(403, "started by another user");
+        await unsigned.AssertProblemAsync(401, "Authorization: Bearer");
+        Assert.Equal(HttpStatusCode.Created, own.StatusCode);
+        Assert.Equal("alice", (await own.JsonAsync()).Str("user_id"));
+    }
+
     private static HttpClient Authorized(ServiceFactory service, string token)
     {
         var client = service.CreateClient();

@@ -29,9 +29,9 @@ internal static class DirectUploadClient
         return client.PostAsJsonAsync("/uploads", body);
     }
 
-    public static async Task<JsonElement> StartOkAsync(this HttpClient client, byte[] file, bool withSha256 = false)
+    public static async Task<JsonElement> StartOkAsync(this HttpClient client, byte[] file, bool withSha256 = false, string userId = "123")
     {
-        using var response = await client.StartAsync(file, withSha256);
+        using var response = await client.StartAsync(file, withSha256, userId: userId);
         Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return await response.JsonAsync();
     }
