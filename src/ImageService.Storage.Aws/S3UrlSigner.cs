@@ -1,3 +1,4 @@
+using Amazon.Runtime.Credentials;
 using Amazon.S3;
 using Amazon.S3.Model;
 using ImageService.Core.Ports;
@@ -9,6 +10,40 @@ namespace ImageService.Storage.Aws;
 /// S3 checks the body against.</summary>
 public sealed class S3UrlSigner(IAmazonS3 s3, AwsStorageOptions options) : IBlobUrlSigner
 {
+    /// <summary>How long temporary credentials that do not say when they expire are trusted to last from now. Lambda's
+    /// execution role hands the process such credentials (environment variables, no expiry), and AWS documents no
+    /// lifetime for them; an hour is within what every kind of role session lasts.</summary>
+    public static readonly TimeSpan UnknownSessionLifetime = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Credentials that say when they expire (a role assumed through STS, SSO, a container or instance role) cap the
+    /// expiry at that instant; temporary ones that do not (Lambda's) at <see cref="UnknownSessionLifetime"/> from now;
+    /// long-term keys not at all. A capped expiry is rounded down to a five-minute mark, as uncapped ones are rounded
+    /// up, so that links stay the same for a while and browsers can cache them.
+    /// </summary>
+    public async ValueTask<DateTimeOffset> LatestExpiryAsync(DateTimeOffset wanted, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var credentials = await AwsFailures.Guard("S3 link signing", async () =>
+        {
+            var identity = s3.Config.DefaultAWSCredentials ?? await DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync(s3.Config);
+            var current = await identity.GetCredentialsAsync();
+            return (Identity: identity, current.UseToken);
+        });
+        DateTimeOffset? latest = credentials.Identity.Expiration is { } expiration
+            ? new DateTimeOffset(DateTime.SpecifyKind(expiration, expiration.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : expiration.Kind))
+            : credentials.UseToken ? now + UnknownSessionLifetime : null;
+        if (latest is not { } cap || cap >= wanted)
+        {
+            return wanted;
+        }
+
+        const long Step = 300;
+        var seconds = cap.ToUnixTimeSeconds();
+        var rounded = seconds / Step * Step;
+        // Never a link that is dead on arrival: below a minute of life, no rounding (and the caller gets what there is).
+        return DateTimeOffset.FromUnixTimeSeconds(rounded - now.ToUnixTimeSeconds() >= 60 ? rounded : seconds);
+    }
+
     public async ValueTask<Uri> SignDownloadAsync(BlobDownload download, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         var request = new GetPreSignedUrlRequest

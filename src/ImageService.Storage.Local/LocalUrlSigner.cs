@@ -26,6 +26,10 @@ public sealed class LocalUrlSigner(byte[] key) : IBlobUrlSigner
         return ValueTask.FromResult(new Uri(url, UriKind.Relative));
     }
 
+    /// <summary>The app's own key never expires.</summary>
+    public ValueTask<DateTimeOffset> LatestExpiryAsync(DateTimeOffset wanted, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(wanted);
+
     public ValueTask<SignedUploadForm> SignUploadAsync(UploadPermit permit, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         var policy = new LocalUploadPolicy(permit.UploadId, permit.Key, permit.ContentType, permit.SizeBytes, permit.Sha256,

@@ -81,7 +81,8 @@ public sealed class ImageCatalog(
     /// <summary>Signs download links for the named variants (all of them when none are named).</summary>
     public async Task<SignedImage> SignAsync(ImageRecord record, CancellationToken cancellationToken, params string[] variantNames)
     {
-        var expiresAt = downloads.ExpiryFrom(time.GetUtcNow());
+        var now = time.GetUtcNow();
+        var expiresAt = await signer.LatestExpiryAsync(downloads.ExpiryFrom(now), now, cancellationToken);
         var urls = new Dictionary<string, Uri>();
         foreach (var variant in record.Variants.Where(v => variantNames.Length == 0 || variantNames.Contains(v.Name)))
         {

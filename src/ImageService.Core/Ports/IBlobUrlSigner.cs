@@ -6,6 +6,10 @@ namespace ImageService.Core.Ports;
 /// </summary>
 public interface IBlobUrlSigner
 {
+    /// <summary>The latest expiry, at most <paramref name="wanted"/>, that a link or form signed now can keep: a signature
+    /// made with temporary credentials dies with them, whatever expiry it names. Callers sign with this and advertise it.</summary>
+    ValueTask<DateTimeOffset> LatestExpiryAsync(DateTimeOffset wanted, DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Creates a link that downloads the blob until <paramref name="expiresAt"/>. The link may be
     /// relative to the service's own base address.</summary>
     ValueTask<Uri> SignDownloadAsync(BlobDownload download, DateTimeOffset expiresAt, CancellationToken cancellationToken);

@@ -39,7 +39,8 @@ internal sealed class DirectUploadService(
         var metadata = UploadWorkflow.CheckMetadata(json, caller);
         var now = time.GetUtcNow();
         // Whole seconds: the form's expiry is signed in seconds, and the answer must not promise a fraction more.
-        var expiresAt = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds() + options.UrlExpirySeconds);
+        var expiresAt = await signer.LatestExpiryAsync(
+            DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds() + options.UrlExpirySeconds), now, cancellationToken);
         var upload = new DirectUpload(Guid.CreateVersion7(), metadata.UserId, caller.IsAuthenticated, json, size, contentType, sha256,
             now, expiresAt, expiresAt.AddSeconds(options.CompleteGraceSeconds));
         var form = await signer.SignUploadAsync(new UploadPermit(upload.UploadId, upload.RawKey, contentType, size, sha256), expiresAt, cancellationToken);
