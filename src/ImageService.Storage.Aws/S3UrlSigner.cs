@@ -1,3 +1,4 @@
+using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -8,7 +9,9 @@ namespace ImageService.Storage.Aws;
 /// <summary>S3 presigned GET URLs that make S3 answer with the stored content type and an inline file name, and S3
 /// presigned POST forms whose policy pins the key, the content type, the exact size and, when given, the SHA-256 that
 /// S3 checks the body against.</summary>
-public sealed class S3UrlSigner(IAmazonS3 s3, AwsStorageOptions options) : IBlobUrlSigner
+/// <param name="credentials">The credentials <paramref name="s3"/> was built with, when it was given some; otherwise it
+/// signs with the SDK's default chain, and so does <see cref="LatestExpiryAsync"/>.</param>
+public sealed class S3UrlSigner(IAmazonS3 s3, AwsStorageOptions options, AWSCredentials? credentials = null) : IBlobUrlSigner
 {
     /// <summary>How long temporary credentials that do not say when they expire are trusted to last from now. Lambda's
     /// execution role hands the process such credentials (environment variables, no expiry), and AWS documents no
@@ -23,15 +26,15 @@ public sealed class S3UrlSigner(IAmazonS3 s3, AwsStorageOptions options) : IBlob
     /// </summary>
     public async ValueTask<DateTimeOffset> LatestExpiryAsync(DateTimeOffset wanted, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var credentials = await AwsFailures.Guard("S3 link signing", async () =>
+        var signing = await AwsFailures.Guard("S3 link signing", async () =>
         {
-            var identity = s3.Config.DefaultAWSCredentials ?? await DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync(s3.Config);
+            var identity = credentials ?? s3.Config.DefaultAWSCredentials ?? await DefaultAWSCredentialsIdentityResolver.GetCredentialsAsync(s3.Config);
             var current = await identity.GetCredentialsAsync();
             return (Identity: identity, current.UseToken);
         });
-        DateTimeOffset? latest = credentials.Identity.Expiration is { } expiration
+        DateTimeOffset? latest = signing.Identity.Expiration is { } expiration
             ? new DateTimeOffset(DateTime.SpecifyKind(expiration, expiration.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : expiration.Kind))
-            : credentials.UseToken ? now + UnknownSessionLifetime : null;
+            : signing.UseToken ? now + UnknownSessionLifetime : null;
         if (latest is not { } cap || cap >= wanted)
         {
             return wanted;
