@@ -58,3 +58,10 @@ public sealed class DynamoDbIdempotencyStoreContractTests(AwsEmulators emulators
         return long.Parse(item.Item["expires_at_epoch"].N, System.Globalization.CultureInfo.InvariantCulture);
     }
 }
+
+[Collection(EmulatorGroup.Name)]
+public sealed class DynamoDbDirectUploadStoreContractTests(AwsEmulators emulators) : DirectUploadStoreContract
+{
+    protected override async Task<IDirectUploadStore> CreateStoreAsync() =>
+        new DynamoDbDirectUploadStore(emulators.DynamoDb, new AwsStorageOptions { Table = await emulators.CreateTableAsync() });
+}

@@ -1,4 +1,5 @@
 using ImageService.Core.Ports;
+using ImageService.Testing;
 using ImageService.Testing.Contracts;
 
 namespace ImageService.Storage.Local.Tests;
@@ -81,6 +82,42 @@ public sealed class SqliteIdempotencyStoreContractTests : IdempotencyStoreContra
         }
 
         return keys;
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(root, recursive: true);
+    }
+}
+
+public sealed class SqliteDirectUploadStoreContractTests : DirectUploadStoreContract, IDisposable
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), $"direct-{Guid.NewGuid():N}");
+    private readonly ManualClock clock = new(DateTimeOffset.UtcNow);
+
+    protected override Task<IDirectUploadStore> CreateStoreAsync() =>
+        Task.FromResult<IDirectUploadStore>(new SqliteDirectUploadStore(Path.Combine(root, "index.db"), clock));
+
+    [Fact]
+    public async Task Uploads_a_day_past_their_last_chance_are_purged_by_later_adds_so_the_table_does_not_grow_forever()
+    {
+        var old = Enumerable.Range(0, 3).Select(_ => NewUpload(createdAt: clock.GetUtcNow())).ToList();
+        foreach (var upload in old)
+        {
+            await Store.TryAddAsync(upload, default);
+        }
+
+        clock.Advance(TimeSpan.FromMinutes(75) + TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
+        var fresh = NewUpload(createdAt: clock.GetUtcNow());
+        await Store.TryAddAsync(fresh, default);
+
+        foreach (var upload in old)
+        {
+            Assert.Null(await Store.GetAsync(upload.UploadId, default));
+        }
+
+        Assert.NotNull(await Store.GetAsync(fresh.UploadId, default));
     }
 
     public void Dispose()
