@@ -30,7 +30,8 @@ internal sealed class DirectUploadService(
     TimeProvider time,
     ILogger<DirectUploadService> logger)
 {
-    /// <summary>How long a complete waits for another one of the same upload (its twin, or the notification's) to finish.</summary>
+    /// <summary>How long a complete waits for another one of the same upload (its twin, or the notification's) to finish,
+    /// or for the idempotency lease of one that died to run out: longer than the default lease (10 s).</summary>
     private static readonly TimeSpan WaitForTwin = TimeSpan.FromSeconds(20);
 
     public async Task<(DirectUpload Upload, SignedUploadForm Form)> CreateAsync(string json, Caller caller, CancellationToken cancellationToken)
@@ -114,15 +115,34 @@ internal sealed class DirectUploadService(
                     $"The file of upload {upload.UploadId:D} has not arrived. Post it to the upload's url with its fields first (the form is valid until {upload.ExpiresAt:u}), then complete.");
         }
 
+        var request = new UploadRequest(
+            upload.MetadataJson, staged.Value.Path, staging.Folder, OwnerOf(upload), $"direct-upload:{upload.UploadId:D}", upload.ContentType);
+        // Elapsed time, not the wall clock: a wait is a duration, whatever the clock says.
+        var waitStarted = time.GetTimestamp();
         UploadOutcome outcome;
         try
         {
             Recheck(upload, staged.Value.Length, staged.Value.Sha256);
-            using (await ticket.WaitForProcessingAsync(cancellationToken))
+            while (true)
             {
-                outcome = await images.UploadAsync(new UploadRequest(
-                    upload.MetadataJson, staged.Value.Path, staging.Folder, OwnerOf(upload), $"direct-upload:{upload.UploadId:D}", upload.ContentType),
-                    cancellationToken);
+                try
+                {
+                    using (await ticket.WaitForProcessingAsync(cancellationToken))
+                    {
+                        outcome = await images.UploadAsync(request, cancellationToken);
+                    }
+
+                    break;
+                }
+                catch (ImageServiceException e) when (e.Kind == ImageErrorKind.Conflict && time.GetElapsedTime(waitStarted) < WaitForTwin)
+                {
+                    // Another complete holds the upload's idempotency key: a twin, the notification, or one that died
+                    // (its lease then runs out and a later try takes over). Watch the upload end, then try again.
+                    if (await WaitForEndAsync(upload, TimeSpan.FromSeconds(1), cancellationToken) is { } ended)
+                    {
+                        return await OutcomeOfEndedAsync(ended, cancellationToken);
+                    }
+                }
             }
         }
         catch (ImageServiceException e) when (IsFinal(e.Kind))
@@ -134,7 +154,8 @@ internal sealed class DirectUploadService(
         }
         catch (ImageServiceException e) when (e.Kind == ImageErrorKind.Conflict)
         {
-            return await WaitForTwinAsync(upload, e, cancellationToken);
+            throw new ImageServiceException(ImageErrorKind.Conflict,
+                $"Upload {upload.UploadId:D} is being completed by another request. Retry in a few seconds to get its image. ({e.Message})");
         }
         finally
         {
@@ -191,21 +212,20 @@ internal sealed class DirectUploadService(
         return (completed, removed);
     }
 
-    /// <summary>Another complete of this upload holds its idempotency key: wait for the upload to end, a while.</summary>
-    private async Task<UploadOutcome> WaitForTwinAsync(DirectUpload upload, ImageServiceException conflict, CancellationToken cancellationToken)
+    /// <summary>The upload once it has ended, polled for at most <paramref name="patience"/>; null while it is still open.</summary>
+    private async Task<DirectUpload?> WaitForEndAsync(DirectUpload upload, TimeSpan patience, CancellationToken cancellationToken)
     {
-        var until = time.GetUtcNow() + WaitForTwin;
-        while (time.GetUtcNow() < until)
+        var started = time.GetTimestamp();
+        while (time.GetElapsedTime(started) < patience)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken);
             if (await uploads.GetAsync(upload.UploadId, cancellationToken) is { IsOpen: false } ended)
             {
-                return await OutcomeOfEndedAsync(ended, cancellationToken);
+                return ended;
             }
         }
 
-        throw new ImageServiceException(ImageErrorKind.Conflict,
-            $"Upload {upload.UploadId:D} is being completed by another request. Retry in a few seconds to get its image. ({conflict.Message})");
+        return null;
     }
 
     private async Task<UploadOutcome> OutcomeOfEndedAsync(DirectUpload upload, CancellationToken cancellationToken)

@@ -1,4 +1,7 @@
+using System.Net;
+using System.Text.Json;
 using ImageService.Core.Ports;
+using ImageService.Testing;
 using ImageService.Storage.Aws;
 using ImageService.Storage.Local;
 using ImageService.Testing.Aws;
@@ -60,6 +63,58 @@ public abstract class CrashAndLoadTests(ITestOutputHelper output) : IDisposable
         Assert.True(workload.Uploaded.Count > 5, "the crash came before any traffic");
         Assert.Empty(workload.ServerErrors);
         Assert.Empty(leftStaged);
+    }
+
+    /// <summary>A direct upload's file is stored and its complete is under way when the process is killed: after the
+    /// restart the upload still completes, into one image, and the sweep leaves nothing else behind.</summary>
+    [Fact]
+    public async Task A_kill_9_during_a_direct_uploads_complete_leaves_an_upload_that_completes_after_the_restart()
+    {
+        var settings = await SettingsAsync();
+        var photo = TestImages.NoisyJpeg(6000, 4000);
+        JsonElement started;
+        int firstId;
+        using (var first = await ServiceProcess.StartAsync(settings))
+        {
+            firstId = first.Id;
+            using var client = new HttpClient { BaseAddress = first.Address };
+            started = await client.StartOkAsync(photo);
+            using (var posted = await client.PostFileAsync(started, photo))
+            {
+                Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync());
+            }
+
+            var completing = client.CompleteAsync(started);
+            await Task.Delay(TimeSpan.FromMilliseconds(1500));
+            first.Crash();
+            try
+            {
+                (await completing).Dispose();
+            }
+            catch (HttpRequestException)
+            {
+                // The answer died with the process.
+            }
+        }
+
+        string imageId;
+        using (var second = await ServiceProcess.StartAsync(settings))
+        {
+            using var client = new HttpClient { BaseAddress = second.Address };
+            // The restarted process listens elsewhere: the same upload, at its address.
+            using var completed = await client.PostAsync($"/uploads/{started.Str("upload_id")}/complete", null);
+            Assert.True(completed.StatusCode == HttpStatusCode.Created, await completed.Content.ReadAsStringAsync());
+            imageId = (await completed.JsonAsync()).Str("image_id");
+            Assert.Equal([imageId], await client.ListIdsAsync("/images"));
+        }
+
+        var report = await ServiceProcess.SweepAsync(settings);
+        var (blobs, _) = Stores(settings);
+        var keys = await blobs.AllKeysAsync();
+        output.WriteLine($"sweep after the restart: {report.Trim()}");
+        Assert.All(keys, key => Assert.StartsWith($"images/{imageId}/", key, StringComparison.Ordinal));
+        Assert.Equal(3, keys.Count);
+        Assert.Empty(StagedFiles(settings, firstId));
     }
 
     [Fact]
