@@ -74,18 +74,7 @@ public sealed class DynamoDbDirectUploadStore(IAmazonDynamoDB dynamo, AwsStorage
             ExpressionAttributeValues = values,
         }, cancellationToken));
 
-    private static Task<bool> WriteAsync(Func<Task> write) => AwsFailures.Guard(Store, async () =>
-    {
-        try
-        {
-            await write();
-            return true;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return false;
-        }
-    });
+    private static Task<bool> WriteAsync(Func<Task> write) => ConditionalWriteAsync(Store, write);
 
     private static DirectUpload ToUpload(Dictionary<string, AttributeValue> item) => new(
         Guid.ParseExact(item["pk"].S["upload#".Length..], "D"),

@@ -168,20 +168,7 @@ public sealed class DynamoDbIdempotencyStore(IAmazonDynamoDB dynamo, AwsStorageO
             ExpressionAttributeValues = new() { [":owner"] = S(owner), [":epoch"] = N(epoch) },
         }, cancellationToken));
 
-    /// <summary>Runs one conditional write: false when its condition failed, <see cref="Core.StoreUnavailableException"/>
-    /// when DynamoDB is unavailable for now.</summary>
-    private static Task<bool> WriteAsync(Func<Task> write) => AwsFailures.Guard(Store, async () =>
-    {
-        try
-        {
-            await write();
-            return true;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return false;
-        }
-    });
+    private static Task<bool> WriteAsync(Func<Task> write) => ConditionalWriteAsync(Store, write);
 
     private Task<Stored?> ReadAsync(string key, CancellationToken cancellationToken) => AwsFailures.Guard(Store, async () =>
     {

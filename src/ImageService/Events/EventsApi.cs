@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using ImageService.Core;
+using ImageService.Http;
 using ImageService.Core.Sweeping;
 using ImageService.Core.Uploads;
 using ImageService.Sweeping;
@@ -99,20 +100,8 @@ internal static class EventsApi
         try
         {
             // An S3 notification holds at most a few records; a megabyte is far more than any event the service handles.
-            const int MaxBytes = 1024 * 1024;
-            using var bounded = new MemoryStream();
-            var buffer = new byte[16 * 1024];
-            int read;
-            while ((read = await request.Body.ReadAsync(buffer, cancellationToken)) > 0)
-            {
-                if (bounded.Length + read > MaxBytes)
-                {
-                    throw ImageServiceException.TooLarge("The event is larger than the 1 MiB any event this service handles can be.");
-                }
-
-                bounded.Write(buffer, 0, read);
-            }
-
+            using var bounded = await BoundedBody.ReadAsync(request.Body, 1024 * 1024, () => ImageServiceException.TooLarge(
+                "The event is larger than the 1 MiB any event this service handles can be."), cancellationToken);
             return JsonDocument.Parse(bounded.GetBuffer().AsMemory(0, (int)bounded.Length), new JsonDocumentOptions { MaxDepth = 32 });
         }
         catch (JsonException)

@@ -3,6 +3,7 @@ using System.Text;
 using ImageService.Auth;
 using ImageService.Core;
 using ImageService.Core.Processing;
+using ImageService.Http;
 using ImageService.Processing;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
@@ -180,23 +181,9 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
         return (total, hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
-    private async Task<string> ReadTextAsync(Stream body, string name, CancellationToken cancellationToken)
-    {
-        using var text = new MemoryStream();
-        var buffer = new byte[8192];
-        int read;
-        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
-        {
-            if (text.Length + read > limits.MaxMetadataBytes)
-            {
-                throw ImageServiceException.Invalid($"The '{name}' part is larger than {limits.MaxMetadataBytes:N0} bytes; captions, tags and upload fields fit well within that.");
-            }
-
-            text.Write(buffer, 0, read);
-        }
-
-        return Encoding.UTF8.GetString(text.GetBuffer(), 0, (int)text.Length);
-    }
+    private Task<string> ReadTextAsync(Stream body, string name, CancellationToken cancellationToken) =>
+        BoundedBody.ReadTextAsync(body, limits.MaxMetadataBytes, () => ImageServiceException.Invalid(
+            $"The '{name}' part is larger than {limits.MaxMetadataBytes:N0} bytes; captions, tags and upload fields fit well within that."), cancellationToken);
 
     private static ImageServiceException TooLarge(long maxBytes) => ImageServiceException.TooLarge(
         $"The file is larger than the {maxBytes:N0} bytes this service accepts in POST /images (GET /limits shows max_upload_bytes). Resize or compress it, or send it as a direct upload (POST /uploads), which takes larger files.");

@@ -1,6 +1,6 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using ImageService.Auth;
+using ImageService.Http;
 using ImageService.Core;
 using ImageService.Core.Images;
 using ImageService.Core.Processing;
@@ -72,7 +72,8 @@ internal static class UploadsApi
                 "POST /uploads takes application/json: the metadata with 'size_bytes' and 'content_type', e.g. {\"user_id\":\"123\",\"caption\":\"Beach\",\"size_bytes\":2048000,\"content_type\":\"image/jpeg\"}.");
         }
 
-        var json = await ReadBoundedAsync(request, limits.MaxMetadataBytes, cancellationToken);
+        var json = await BoundedBody.ReadTextAsync(request.Body, limits.MaxMetadataBytes, () => ImageServiceException.TooLarge(
+            $"The body is larger than the {limits.MaxMetadataBytes:N0} bytes the metadata of an upload may take."), cancellationToken);
         var (upload, form) = await service.CreateAsync(json, Callers.From(request.HttpContext), cancellationToken);
         var baseUri = ImagesApi.BaseUri(request);
         var fields = new JsonObject();
@@ -166,24 +167,6 @@ internal static class UploadsApi
     private static Guid ParseUploadId(string uploadId) => Guid.TryParseExact(uploadId, "D", out var id)
         ? id
         : throw ImageServiceException.Invalid($"'{uploadId}' is not an upload id; use the upload_id POST /uploads answered (a UUID).");
-
-    private static async Task<string> ReadBoundedAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
-    {
-        using var text = new MemoryStream();
-        var buffer = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(buffer, cancellationToken)) > 0)
-        {
-            if (text.Length + read > maxBytes)
-            {
-                throw ImageServiceException.TooLarge($"The body is larger than the {maxBytes:N0} bytes the metadata of an upload may take.");
-            }
-
-            text.Write(buffer, 0, read);
-        }
-
-        return Encoding.UTF8.GetString(text.GetBuffer(), 0, (int)text.Length);
-    }
 }
 
 /// <summary>A started direct upload: post <see cref="Fields"/> and then the file (as <c>file</c>) to <see cref="Url"/>
