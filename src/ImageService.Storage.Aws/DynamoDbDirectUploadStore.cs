@@ -54,6 +54,30 @@ public sealed class DynamoDbDirectUploadStore(IAmazonDynamoDB dynamo, AwsStorage
         return response.Item is { Count: > 0 } item ? ToUpload(item) : null;
     });
 
+    public Task<bool> TryMarkCompletingAsync(Guid uploadId, string owner, DateTimeOffset until, DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync(() => dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = options.Table,
+            Key = Key(uploadId),
+            UpdateExpression = "SET completing_until = :until, completing_owner = :owner",
+            ConditionExpression = "attribute_exists(pk) AND attribute_not_exists(image_id) AND attribute_not_exists(failure_kind)"
+                                  + " AND (attribute_not_exists(completing_until) OR completing_until <= :now)",
+            ExpressionAttributeValues = new()
+            {
+                [":until"] = N(until.ToUnixTimeMilliseconds()), [":now"] = N(now.ToUnixTimeMilliseconds()), [":owner"] = S(owner),
+            },
+        }, cancellationToken));
+
+    public Task ReleaseCompletingAsync(Guid uploadId, string owner, CancellationToken cancellationToken) =>
+        WriteAsync(() => dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = options.Table,
+            Key = Key(uploadId),
+            UpdateExpression = "SET completing_until = :zero",
+            ConditionExpression = "completing_owner = :owner",
+            ExpressionAttributeValues = new() { [":zero"] = N(0), [":owner"] = S(owner) },
+        }, cancellationToken));
+
     public async Task<bool> CompleteAsync(Guid uploadId, Guid imageId, CancellationToken cancellationToken) =>
         await EndAsync(uploadId, "SET image_id = :image", new() { [":image"] = S(imageId.ToString("D")) }, cancellationToken)
         || await GetAsync(uploadId, cancellationToken) is { } stored && stored.ImageId == imageId;

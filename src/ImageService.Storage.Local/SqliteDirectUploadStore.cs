@@ -44,7 +44,9 @@ public sealed class SqliteDirectUploadStore : IDirectUploadStore
                 complete_by    INTEGER NOT NULL,
                 image_id       TEXT,
                 failure_kind   TEXT,
-                failure_detail TEXT
+                failure_detail TEXT,
+                completing_until INTEGER NOT NULL DEFAULT 0,
+                completing_owner TEXT
             ) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS direct_uploads_by_complete_by ON direct_uploads (complete_by);
             """);
@@ -84,6 +86,33 @@ public sealed class SqliteDirectUploadStore : IDirectUploadStore
         await using var connection = database.Open();
         return await ReadAsync(connection, uploadId, cancellationToken);
     });
+
+    public Task<bool> TryMarkCompletingAsync(Guid uploadId, string owner, DateTimeOffset until, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(uploadId, """
+            UPDATE direct_uploads SET completing_until = $until, completing_owner = $owner
+            WHERE upload_id = $id AND image_id IS NULL AND failure_kind IS NULL AND completing_until <= $now
+            """, command =>
+        {
+            command.Parameters.AddWithValue("$owner", owner);
+            command.Parameters.AddWithValue("$until", until.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        }, cancellationToken);
+
+    public Task ReleaseCompletingAsync(Guid uploadId, string owner, CancellationToken cancellationToken) =>
+        ExecuteAsync(uploadId, "UPDATE direct_uploads SET completing_until = 0 WHERE upload_id = $id AND completing_owner = $owner",
+            command => command.Parameters.AddWithValue("$owner", owner), cancellationToken);
+
+    /// <summary>One statement on the upload; true when it changed the row.</summary>
+    private Task<bool> ExecuteAsync(Guid uploadId, string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
+        SqliteFailures.Guard(async () =>
+        {
+            await using var connection = database.Open();
+            await using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.AddWithValue("$id", uploadId.ToString("D"));
+            bind(command);
+            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        });
 
     public Task<bool> CompleteAsync(Guid uploadId, Guid imageId, CancellationToken cancellationToken) =>
         ChangeAsync(uploadId, "UPDATE direct_uploads SET image_id = $image WHERE upload_id = $id AND image_id IS NULL AND failure_kind IS NULL",

@@ -134,10 +134,59 @@ public sealed class AwsEventTests(AwsEmulators emulators)
         await notJson.AssertProblemAsync(400, "not valid JSON");
     }
 
-    /// <summary>What the adapter sends for a non-HTTP event: POST, the raw event, and a null request context.</summary>
-    private static Task<HttpResponseMessage> PassThroughAsync(HttpClient client, string body)
+    /// <summary>S3 notifies about every upload at about the moment its client completes it: the notification must see
+    /// the complete under way and leave it be, without fetching the file a second time or waiting for it.</summary>
+    [Fact]
+    public async Task A_notification_arriving_while_the_client_completes_does_not_download_the_file_again()
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        var gate = new SemaphoreSlim(0);
+        CountingBlobs? counting = null;
+        using var service = await ServiceFactory.StartAsync(new AwsBackend(emulators), null, services =>
+        {
+            GatedProcessor.Register(services, gate);
+            services.Decorate<IBlobStore>((inner, _) => counting = new CountingBlobs(inner));
+        });
+        using var client = service.CreateClient();
+        var photo = TestImages.Jpeg(800, 600);
+        var started = await client.StartOkAsync(photo);
+        using (var posted = await client.PostFileAsync(started, photo))
+        {
+            Assert.True(posted.IsSuccessStatusCode);
+        }
+
+        var complete = client.CompleteAsync(started);
+        await GatedProcessor.HeldAsync(gate);
+        var notification = PassThroughAsync(client, S3Notification(service, $"uploads/{started.Str("upload_id")}"));
+        await Task.Delay(1500);
+        var readsWhileHeld = counting!.RawReads;
+        gate.Release();
+        using var completed = await complete;
+        using var notified = await notification;
+        Assert.Equal(HttpStatusCode.OK, notified.StatusCode);
+
+        Assert.Equal(HttpStatusCode.Created, completed.StatusCode);
+        Assert.True(readsWhileHeld == 1, $"raw object read {readsWhileHeld} times while the client's complete was processing");
+    }
+
+    /// <summary>The gateway's route table matches paths case-sensitively and routing does not: the handler answers at its
+    /// exact path only, so '/EVENTS' cannot slip past a table that blocks '/events'.</summary>
+    [Theory]
+    [InlineData("/EVENTS")]
+    [InlineData("/Events")]
+    public async Task The_events_handler_answers_only_at_its_exact_path(string path)
+    {
+        using var service = await ServiceFactory.StartAsync(new AwsBackend(emulators));
+        using var client = service.CreateClient();
+
+        using var response = await PassThroughAsync(client, """{"source":"aws.events","detail-type":"Scheduled Event","detail":{}}""", path);
+
+        await response.AssertProblemAsync(404, "nothing at this path");
+    }
+
+    /// <summary>What the adapter sends for a non-HTTP event: POST, the raw event, and a null request context.</summary>
+    private static Task<HttpResponseMessage> PassThroughAsync(HttpClient client, string body, string path = "/events")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation("x-amzn-request-context", "null");
         request.Headers.TryAddWithoutValidation("x-amzn-lambda-context",
             """{"request_id":"c6af9ac6-7b61-11e6-9a41-93e812345678","deadline":1796349900000,"invoked_function_arn":"arn:aws:lambda:us-east-1:123456789012:function:images"}""");
@@ -167,5 +216,29 @@ public sealed class AwsEventTests(AwsEmulators emulators)
             },
         };
         return JsonSerializer.Serialize(new { Records = new[] { record } });
+    }
+    private sealed class CountingBlobs(IBlobStore inner) : IBlobStore
+    {
+        public int RawReads;
+
+        public Task PutAsync(string key, Stream content, string contentType, CancellationToken cancellationToken) => inner.PutAsync(key, content, contentType, cancellationToken);
+
+        public Task<BlobContent?> OpenReadAsync(string key, CancellationToken cancellationToken)
+        {
+            if (key.StartsWith("uploads/", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref RawReads);
+            }
+
+            return inner.OpenReadAsync(key, cancellationToken);
+        }
+
+        public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
+
+        public IAsyncEnumerable<string> ListKeysAsync(string prefix, string? startAfter, CancellationToken cancellationToken) => inner.ListKeysAsync(prefix, startAfter, cancellationToken);
+
+        public IAsyncEnumerable<string> ListKeysAsync(string prefix, CancellationToken cancellationToken) => inner.ListKeysAsync(prefix, cancellationToken);
+
+        public Task ProbeAsync(CancellationToken cancellationToken) => inner.ProbeAsync(cancellationToken);
     }
 }

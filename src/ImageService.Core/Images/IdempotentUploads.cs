@@ -33,7 +33,7 @@ public sealed class IdempotentUploads(
             return await workflow.UploadAsync(request, cancellationToken);
         }
 
-        var key = Scope(request.IdempotencyKey, request.Caller);
+        var key = Scope(request.IdempotencyKey, request.Caller, request.IsServiceKey);
         var owner = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var now = time.GetUtcNow();
         var claim = await store.TryClaimAsync(key, await FingerprintAsync(request, cancellationToken), owner,
@@ -131,8 +131,14 @@ public sealed class IdempotentUploads(
         }
     }
 
-    private static string Scope(string key, Caller caller)
+    private static string Scope(string key, Caller caller, bool serviceKey)
     {
+        if (serviceKey)
+        {
+            // A line of its own: a client's key is printable ASCII, so it can never hash to the same scope.
+            return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{caller.UserId ?? "-"}\nservice\n{key}")));
+        }
+
         if (key.Length is 0 or > MaxKeyLength || key.Any(c => c is < ' ' or > '~'))
         {
             throw ImageServiceException.Invalid($"The Idempotency-Key header must be 1–{MaxKeyLength} printable ASCII characters, such as a UUID.");

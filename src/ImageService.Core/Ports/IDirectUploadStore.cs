@@ -16,6 +16,16 @@ public interface IDirectUploadStore
     /// <summary>The upload, with its outcome if it has one; null when there is none.</summary>
     Task<DirectUpload?> GetAsync(Guid uploadId, CancellationToken cancellationToken);
 
+    /// <summary>Marks the open upload as being completed by <paramref name="owner"/> until <paramref name="until"/>, unless
+    /// another owner's mark is still running at <paramref name="now"/>; true when the mark is now the owner's. A hint
+    /// that spares a second complete the cost of fetching the file again: one image per upload rests on the idempotency
+    /// key, not on this mark, which lapses by itself when its holder dies.</summary>
+    Task<bool> TryMarkCompletingAsync(Guid uploadId, string owner, DateTimeOffset until, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Gives up <paramref name="owner"/>'s mark (a complete that ended without an image: the file had not
+    /// arrived, the service was busy), so that the next complete need not wait for it to lapse.</summary>
+    Task ReleaseCompletingAsync(Guid uploadId, string owner, CancellationToken cancellationToken);
+
     /// <summary>Records that the upload became <paramref name="imageId"/>; true when it now holds that image (also when
     /// it already did), false when it is gone or ended otherwise.</summary>
     Task<bool> CompleteAsync(Guid uploadId, Guid imageId, CancellationToken cancellationToken);

@@ -16,7 +16,9 @@ public sealed class DirectUploadOptions
     /// may finish sending a file that was started in time.</summary>
     public int CompleteGraceSeconds { get; set; } = 3600;
 
-    public IEnumerable<string> Validate()
+    /// <param name="idempotencyKeyLifetimeSeconds"><c>Idempotency:KeyLifetimeSeconds</c>: an upload may be completed
+    /// only while its idempotency key is remembered, or a retry after a lost answer could make a second image.</param>
+    public IEnumerable<string> Validate(long idempotencyKeyLifetimeSeconds)
     {
         if (MaxBytes is < 1024 or > 5L * 1024 * 1024 * 1024)
         {
@@ -32,6 +34,10 @@ public sealed class DirectUploadOptions
         if (CompleteGraceSeconds is < 0 or > 7 * 24 * 3600)
         {
             yield return "DirectUploads:CompleteGraceSeconds must be between 0 and 604800 (seven days).";
+        }
+        else if ((long)UrlExpirySeconds + CompleteGraceSeconds > idempotencyKeyLifetimeSeconds)
+        {
+            yield return $"DirectUploads:UrlExpirySeconds plus DirectUploads:CompleteGraceSeconds ({(long)UrlExpirySeconds + CompleteGraceSeconds} s) must not exceed Idempotency:KeyLifetimeSeconds ({idempotencyKeyLifetimeSeconds} s): a complete relies on the upload's idempotency key until the upload's time is over.";
         }
     }
 }

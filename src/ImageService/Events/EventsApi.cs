@@ -30,7 +30,11 @@ internal static class EventsApi
         }
 
         var path = app.Configuration["AWS_LWA_PASS_THROUGH_PATH"] is { Length: > 0 } configured ? configured : "/events";
-        app.MapPost(path, HandleEvent).ExcludeFromDescription();
+        // Routing ignores case; the gateway does not, so '/EVENTS' would pass a route table that blocks '/events'.
+        app.MapPost(path, HandleEvent).ExcludeFromDescription()
+            .AddEndpointFilter(async (context, next) => context.HttpContext.Request.Path.Value == path
+                ? await next(context)
+                : throw ImageServiceException.NotFound("There is nothing at this path."));
         return app;
     }
 

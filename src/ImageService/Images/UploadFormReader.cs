@@ -27,7 +27,8 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
     {
         var shape = new FormShape(
             "POST /images takes multipart/form-data with a 'file' part (the image) and a 'metadata' part (JSON), e.g. curl -F file=@photo.jpg -F 'metadata={\"user_id\":\"123\"}'.",
-            limits.MaxUploadBytes, MetadataField, _ => new FileRules(limits.MaxUploadBytes, TooLarge, HashFile: false));
+            limits.MaxUploadBytes, MetadataField, _ => Task.FromResult(new FileRules(limits.MaxUploadBytes, TooLarge, HashFile: false)),
+            ClientOf(request.HttpContext), AdmitAtFile: false);
         var form = await ReadFormAsync(request, shape, cancellationToken);
         if (!form.Fields.TryGetValue("metadata", out var metadata))
         {
@@ -42,14 +43,15 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
     /// <summary>
     /// Streams an S3-style POST form: the named text <paramref name="fields"/> first, then the <c>file</c> part, whose
     /// rules <paramref name="authorize"/> decides from the fields before a byte of the file is staged (it throws to
-    /// refuse the form). The file is hashed as it arrives.
+    /// refuse the form). Such a form carries no sign-in: it takes its queue place, as the client's address, only once
+    /// the fields have authorised the file, and for the size they allow. The file is hashed as it arrives.
     /// </summary>
     public Task<ReceivedForm> ReadPostFormAsync(
-        HttpRequest request, long maxFileBytes, IReadOnlySet<string> fields, Func<IReadOnlyDictionary<string, string>, FileRules> authorize,
+        HttpRequest request, long maxFileBytes, IReadOnlySet<string> fields, Func<IReadOnlyDictionary<string, string>, Task<FileRules>> authorize,
         CancellationToken cancellationToken) =>
         ReadFormAsync(request, new FormShape(
             "Upload forms take multipart/form-data: the fields the upload was given, then the file in a part named 'file'.",
-            maxFileBytes, fields, authorize), cancellationToken);
+            maxFileBytes, fields, authorize, AddressOf(request.HttpContext), AdmitAtFile: true), cancellationToken);
 
     private async Task<ReceivedForm> ReadFormAsync(HttpRequest request, FormShape shape, CancellationToken cancellationToken)
     {
@@ -68,7 +70,7 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
         }
 
         // The declared length bounds what the file part can stage; without one, the largest body the limits allow.
-        var ticket = queue.Enter(request.ContentLength ?? maxBody, ClientOf(request.HttpContext));
+        var ticket = shape.AdmitAtFile ? null : queue.Enter(request.ContentLength ?? maxBody, shape.Client);
         var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         string? filePath = null;
         long fileLength = 0;
@@ -88,7 +90,8 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
                     case "file" when filePath is not null:
                         throw ImageServiceException.Invalid("The request has more than one 'file' part; send exactly one image per upload.");
                     case "file":
-                        var rules = shape.Authorize(fields);
+                        var rules = await shape.Authorize(fields);
+                        ticket ??= queue.Enter(Math.Min(request.ContentLength ?? maxBody, rules.MaxBytes + EnvelopeBytes), shape.Client);
                         filePath = NewStagingPath();
                         (fileLength, sha256) = await StageAsync(section.Body, filePath, rules, cancellationToken);
                         break;
@@ -110,11 +113,11 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
 
             return fileLength == 0
                 ? throw ImageServiceException.Invalid("The 'file' part is empty. Send the image's bytes in the form field named 'file'.")
-                : new ReceivedForm(fields, filePath, fileLength, sha256, ticket);
+                : new ReceivedForm(fields, filePath, fileLength, sha256, ticket!);
         }
         catch (Exception e)
         {
-            ticket.Dispose();
+            ticket?.Dispose();
             if (filePath is not null)
             {
                 File.Delete(filePath);
@@ -138,7 +141,9 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
     /// <summary>Whose share of the queue an upload takes: the signed-in user, otherwise the client's address.</summary>
     internal static string ClientOf(HttpContext context) => Callers.From(context).UserId is { } user
         ? $"user:{user}"
-        : $"address:{context.Connection.RemoteIpAddress}";
+        : AddressOf(context);
+
+    private static string AddressOf(HttpContext context) => $"address:{context.Connection.RemoteIpAddress}";
 
     private static string ReadBoundary(HttpRequest request, string usage)
     {
@@ -190,7 +195,9 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
 
     /// <summary>What a form may hold: the text fields kept (others are skipped), the most its file may be, and the rules
     /// for the file, decided from the fields that came before it.</summary>
-    private sealed record FormShape(string Usage, long MaxFileBytes, IReadOnlySet<string> TextFields, Func<IReadOnlyDictionary<string, string>, FileRules> Authorize);
+    private sealed record FormShape(
+        string Usage, long MaxFileBytes, IReadOnlySet<string> TextFields, Func<IReadOnlyDictionary<string, string>, Task<FileRules>> Authorize,
+        string Client, bool AdmitAtFile);
 }
 
 /// <summary>How one form's file is staged: at most <paramref name="MaxBytes"/> (<paramref name="TooLarge"/> refuses more),

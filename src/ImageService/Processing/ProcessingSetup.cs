@@ -28,7 +28,9 @@ internal static class ProcessingSetup
         builder.Services.AddSingleton<UploadWorkflow>();
         builder.Services.AddSingleton<IdempotentUploads>();
         builder.Services.AddSingleton<Images.UploadFormReader>();
-        builder.AddValidated<DirectUploadOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(DirectUploadOptions.Section));
+        // A direct upload's complete relies on its idempotency key for as long as the upload can be completed.
+        var keyLifetime = (builder.Configuration.GetSection(IdempotencyOptions.Section).Get<IdempotencyOptions>() ?? new()).KeyLifetimeSeconds;
+        builder.AddValidated<DirectUploadOptions>(o => o.Validate(keyLifetime)).Bind(builder.Configuration.GetSection(DirectUploadOptions.Section));
         builder.Services.AddSingleton<Uploads.DirectUploadService>();
         return builder;
     }

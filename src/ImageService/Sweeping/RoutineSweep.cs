@@ -6,13 +6,13 @@ namespace ImageService.Sweeping;
 
 /// <summary>One routine sweep, whoever runs it (the background timer, the <c>sweep</c> command, the AWS schedule):
 /// stale staged files, then unsettled records, then direct uploads' raw files.</summary>
-internal sealed class RoutineSweep(StagingJanitor janitor, ImageSweeper sweeper, DirectUploadService directUploads, SweeperOptions options)
+internal sealed class RoutineSweep(StagingJanitor janitor, ImageSweeper sweeper, DirectUploadService directUploads)
 {
     public async Task<SweepReport> RunAsync(CancellationToken cancellationToken)
     {
         janitor.RemoveStale();
         var report = await sweeper.SweepAsync(cancellationToken);
-        var (completed, removed) = await directUploads.SweepRawAsync(options.FullPageSize, cancellationToken);
+        var (completed, removed) = await directUploads.SweepRawAsync(cancellationToken);
         return report with { DirectUploadsCompleted = completed, RawUploadsRemoved = removed };
     }
 }

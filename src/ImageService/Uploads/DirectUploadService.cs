@@ -31,8 +31,17 @@ internal sealed class DirectUploadService(
     ILogger<DirectUploadService> logger)
 {
     /// <summary>How long a complete waits for another one of the same upload (its twin, or the notification's) to finish,
-    /// or for the idempotency lease of one that died to run out: longer than the default lease (10 s).</summary>
+    /// or for the mark and idempotency lease of one that died to run out: longer than both, shorter than API Gateway's
+    /// 29 s.</summary>
     private static readonly TimeSpan WaitForTwin = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a complete's mark keeps others from fetching the file again (see <see cref="FinishAsync"/>).</summary>
+    private static readonly TimeSpan CompletingMark = TimeSpan.FromSeconds(15);
+
+    /// <summary>What one sweep does at most for direct uploads: raw keys read, and uploads completed (each one an image
+    /// processed, inside a scheduled Lambda invocation of at most 29 s).</summary>
+    private const int SweepMaxRawKeys = 1000;
+    private const int SweepMaxCompletions = 2;
 
     public async Task<(DirectUpload Upload, SignedUploadForm Form)> CreateAsync(string json, Caller caller, CancellationToken cancellationToken)
     {
@@ -42,7 +51,8 @@ internal sealed class DirectUploadService(
         // Whole seconds: the form's expiry is signed in seconds, and the answer must not promise a fraction more.
         var expiresAt = await signer.LatestExpiryAsync(
             DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds() + options.UrlExpirySeconds), now, cancellationToken);
-        var upload = new DirectUpload(Guid.CreateVersion7(), metadata.UserId, caller.IsAuthenticated, json, size, contentType, sha256,
+        // Stamped with the service's clock, which the sweep reads back from the id.
+        var upload = new DirectUpload(Guid.CreateVersion7(now), metadata.UserId, caller.IsAuthenticated, json, size, contentType, sha256,
             now, expiresAt, expiresAt.AddSeconds(options.CompleteGraceSeconds));
         var form = await signer.SignUploadAsync(new UploadPermit(upload.UploadId, upload.RawKey, contentType, size, sha256), expiresAt, cancellationToken);
         if (!await uploads.TryAddAsync(upload, cancellationToken))
@@ -69,7 +79,7 @@ internal sealed class DirectUploadService(
             throw ImageServiceException.NotOwner($"Upload {uploadId:D} was started by another user; only they can complete it.");
         }
 
-        return await FinishAsync(upload, client, cancellationToken);
+        return await FinishAsync(upload, client, waitForOthers: true, cancellationToken);
     }
 
     /// <summary>Completes an upload whose file storage reported as arrived (an S3 notification, or the sweep), as the
@@ -86,7 +96,9 @@ internal sealed class DirectUploadService(
 
         try
         {
-            var outcome = await FinishAsync(upload, $"upload:{uploadId:D}", cancellationToken);
+            // Never waits for a complete under way (the client's, usually, which S3 notifies about at the same moment):
+            // that one makes the image, and the sweep is there should it die.
+            var outcome = await FinishAsync(upload, $"upload:{uploadId:D}", waitForOthers: false, cancellationToken);
             logger.LogInformation("Completed upload {UploadId} as image {ImageId} on its arrival", uploadId, outcome.Record.ImageId);
             return true;
         }
@@ -97,13 +109,67 @@ internal sealed class DirectUploadService(
         }
     }
 
-    private async Task<UploadOutcome> FinishAsync(DirectUpload upload, string client, CancellationToken cancellationToken)
+    /// <summary>
+    /// Completes an open upload: first the upload's completing mark, so that a second complete (a twin, the S3
+    /// notification) neither fetches the file again nor takes a queue place and disk share while one is under way;
+    /// it waits for that one to end instead (<paramref name="waitForOthers"/>), or answers 409 at once.
+    /// </summary>
+    private async Task<UploadOutcome> FinishAsync(DirectUpload upload, string client, bool waitForOthers, CancellationToken cancellationToken)
     {
         if (!upload.IsOpen)
         {
             return await OutcomeOfEndedAsync(upload, cancellationToken);
         }
 
+        // Elapsed time, not the wall clock: a wait is a duration, whatever the clock says.
+        var waitStarted = time.GetTimestamp();
+        var owner = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        while (!await uploads.TryMarkCompletingAsync(upload.UploadId, owner, time.GetUtcNow() + CompletingMark, time.GetUtcNow(), cancellationToken))
+        {
+            var current = await uploads.GetAsync(upload.UploadId, cancellationToken) ?? throw ImageServiceException.NotFound(
+                $"There is no upload {upload.UploadId:D}, or its time to complete has passed. Start again with POST /uploads.");
+            if (!current.IsOpen)
+            {
+                return await OutcomeOfEndedAsync(current, cancellationToken);
+            }
+
+            if (!waitForOthers || time.GetElapsedTime(waitStarted) >= WaitForTwin)
+            {
+                throw new ImageServiceException(ImageErrorKind.Conflict,
+                    $"Upload {upload.UploadId:D} is being completed by another request. Retry in a few seconds to get its image.");
+            }
+
+            if (await WaitForEndAsync(upload, TimeSpan.FromSeconds(1), cancellationToken) is { } ended)
+            {
+                return await OutcomeOfEndedAsync(ended, cancellationToken);
+            }
+        }
+
+        try
+        {
+            return await FinishMarkedAsync(upload, client, waitForOthers, waitStarted, cancellationToken);
+        }
+        catch
+        {
+            // Ended without an image that the next complete can rely on (not arrived, busy, a store down): it need not
+            // wait for the mark to lapse. After a refusal or an image the mark no longer matters.
+            try
+            {
+                await uploads.ReleaseCompletingAsync(upload.UploadId, owner, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Could not release the completing mark of upload {UploadId}; it lapses by itself", upload.UploadId);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>The rest of <see cref="FinishAsync"/>, once the upload is marked as this call's to complete.</summary>
+    private async Task<UploadOutcome> FinishMarkedAsync(
+        DirectUpload upload, string client, bool waitForOthers, long waitStarted, CancellationToken cancellationToken)
+    {
         using var ticket = queue.Enter(upload.SizeBytes, client);
         var staged = await StageAsync(upload, cancellationToken);
         if (staged is null)
@@ -116,9 +182,10 @@ internal sealed class DirectUploadService(
         }
 
         var request = new UploadRequest(
-            upload.MetadataJson, staged.Value.Path, staging.Folder, OwnerOf(upload), $"direct-upload:{upload.UploadId:D}", upload.ContentType);
-        // Elapsed time, not the wall clock: a wait is a duration, whatever the clock says.
-        var waitStarted = time.GetTimestamp();
+            upload.MetadataJson, staged.Value.Path, staging.Folder, OwnerOf(upload), $"direct-upload:{upload.UploadId:D}", upload.ContentType)
+        {
+            IsServiceKey = true,
+        };
         UploadOutcome outcome;
         try
         {
@@ -134,10 +201,10 @@ internal sealed class DirectUploadService(
 
                     break;
                 }
-                catch (ImageServiceException e) when (e.Kind == ImageErrorKind.Conflict && time.GetElapsedTime(waitStarted) < WaitForTwin)
+                catch (ImageServiceException e) when (e.Kind == ImageErrorKind.Conflict && waitForOthers && time.GetElapsedTime(waitStarted) < WaitForTwin)
                 {
-                    // Another complete holds the upload's idempotency key: a twin, the notification, or one that died
-                    // (its lease then runs out and a later try takes over). Watch the upload end, then try again.
+                    // Another complete holds the upload's idempotency key though this one holds the mark: one whose mark
+                    // lapsed while it ran, or one that died (its lease then runs out and a later try takes over).
                     if (await WaitForEndAsync(upload, TimeSpan.FromSeconds(1), cancellationToken) is { } ended)
                     {
                         return await OutcomeOfEndedAsync(ended, cancellationToken);
@@ -168,41 +235,49 @@ internal sealed class DirectUploadService(
     }
 
     /// <summary>
-    /// The sweep's share: every raw file under <see cref="DirectUpload.RawPrefix"/> (there are only as many as uploads in
-    /// flight; a complete deletes its own). One whose upload's form has expired, and which nobody completed, is
-    /// completed now, as an S3 notification would (the phone went to sleep); one of an upload that is over, unknown or
-    /// past its time is deleted. At most <paramref name="maxFiles"/> files a sweep.
+    /// The sweep's share: the raw files under <see cref="DirectUpload.RawPrefix"/> (only as many as uploads in flight; a
+    /// complete deletes its own). One whose upload's form has expired, and which nobody completed, is completed now, as
+    /// an S3 notification would (the phone went to sleep); one of an upload that is over, unknown or past its time is
+    /// deleted. Upload ids are version 7 UUIDs, so the keys list oldest first, and the listing stops at the first upload
+    /// whose form may still be in use. Bounded: <see cref="SweepMaxRawKeys"/> keys and <see cref="SweepMaxCompletions"/>
+    /// completions a sweep; the next sweep goes on.
     /// </summary>
-    public async Task<(int Completed, int Removed)> SweepRawAsync(int maxFiles, CancellationToken cancellationToken)
+    public async Task<(int Completed, int Removed)> SweepRawAsync(CancellationToken cancellationToken)
     {
-        var keys = new List<string>();
+        var now = time.GetUtcNow();
+        var keys = new List<(string Key, Guid UploadId)>();
         await foreach (var key in blobs.ListKeysAsync(DirectUpload.RawPrefix, cancellationToken))
-        {
-            keys.Add(key);
-            if (keys.Count == maxFiles)
-            {
-                break;
-            }
-        }
-
-        int completed = 0, removed = 0;
-        foreach (var key in keys)
         {
             if (DirectUpload.UploadIdOf(key) is not { } uploadId)
             {
                 continue;
             }
 
+            // Only the service names uploads, with version 7 ids; any other key under the prefix is garbage to delete.
+            if ((uploadId.Version == 7 && CreatedAt(uploadId) > now.AddSeconds(-options.UrlExpirySeconds)) || keys.Count == SweepMaxRawKeys)
+            {
+                break;
+            }
+
+            keys.Add((key, uploadId));
+        }
+
+        int completed = 0, removed = 0;
+        foreach (var (key, uploadId) in keys)
+        {
             var upload = await uploads.GetAsync(uploadId, cancellationToken);
-            var now = time.GetUtcNow();
             if (upload is { IsOpen: true } && now < upload.ExpiresAt)
             {
-                continue; // its client may still be sending it, or about to complete
+                continue; // its client may still be sending it (a form signed with a shortened lifetime cannot be)
             }
 
             if (upload is { IsOpen: true } && now < upload.CompleteBy)
             {
-                completed += await CompleteArrivedAsync(uploadId, cancellationToken) ? 1 : 0;
+                if (completed < SweepMaxCompletions && await CompleteArrivedAsync(uploadId, cancellationToken))
+                {
+                    completed++;
+                }
+
                 continue;
             }
 
@@ -211,6 +286,11 @@ internal sealed class DirectUploadService(
 
         return (completed, removed);
     }
+
+    /// <summary>When a version 7 UUID was made: its first 48 bits are the Unix time in milliseconds.</summary>
+    private static DateTimeOffset CreatedAt(Guid uploadId) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(uploadId.ToString("N").AsSpan(0, 12), System.Globalization.NumberStyles.HexNumber,
+            System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>The upload once it has ended, polled for at most <paramref name="patience"/>; null while it is still open.</summary>
     private async Task<DirectUpload?> WaitForEndAsync(DirectUpload upload, TimeSpan patience, CancellationToken cancellationToken)

@@ -49,11 +49,12 @@ internal static class UploadsApi
         if (!app.Services.GetRequiredService<Storage.StorageOptions>().IsAws)
         {
             uploads.MapPost("/{upload_id}/file", ReceiveFile)
+                .RequireRateLimiting(UploadRateLimits.Policy)
                 .WithSummary("Take a direct upload's file, posted with the signed fields of its form (embedded backend; on AWS the form posts to S3)")
-                .Accepts<UploadFormDescription>("multipart/form-data")
                 .ProducesProblem(StatusCodes.Status400BadRequest)
                 .ProducesProblem(StatusCodes.Status403Forbidden)
                 .ProducesProblem(StatusCodes.Status408RequestTimeout)
+                .ProducesProblem(StatusCodes.Status409Conflict)
                 .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
                 .ProducesProblem(StatusCodes.Status429TooManyRequests)
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -108,15 +109,23 @@ internal static class UploadsApi
         UploadFormReader forms,
         LocalUrlSigner signer,
         Core.Ports.IBlobStore blobs,
+        Core.Ports.IDirectUploadStore store,
         DirectUploadOptions options,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
         var id = ParseUploadId(uploadId);
         LocalUploadPolicy? policy = null;
-        using var form = await forms.ReadPostFormAsync(request, options.MaxBytes, FormFields, fields =>
+        using var form = await forms.ReadPostFormAsync(request, options.MaxBytes, FormFields, async fields =>
         {
             policy = Authorize(signer, id, fields, time.GetUtcNow());
+            // A form outlives nothing: once its upload is over, a re-post (a client's retry) must not store a file again.
+            if (await store.GetAsync(policy.UploadId, cancellationToken) is not { IsOpen: true })
+            {
+                throw new ImageServiceException(ImageErrorKind.Conflict,
+                    $"Upload {policy.UploadId:D} is over (completed, refused or gone); its form takes no more files. GET its image, or start a new upload.");
+            }
+
             return new FileRules(policy.SizeBytes, max => ImageServiceException.TooLarge(
                 $"The file is larger than the {max:N0} bytes this upload declared. Start a new upload declaring the file's real size."), HashFile: true);
         }, cancellationToken);

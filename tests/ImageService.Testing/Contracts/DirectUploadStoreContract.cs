@@ -86,6 +86,31 @@ public abstract class DirectUploadStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_caller_at_a_time_may_mark_an_open_upload_completing_and_a_lapsed_or_released_mark_is_free_again()
+    {
+        var upload = NewUpload();
+        await Store.TryAddAsync(upload, default);
+
+        var marks = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Store.TryMarkCompletingAsync(upload.UploadId, $"o{i}", Now.AddSeconds(15), Now, default)));
+        var whileHeld = await Store.TryMarkCompletingAsync(upload.UploadId, "late", Now.AddSeconds(30), Now.AddSeconds(14), default);
+        var lapsed = await Store.TryMarkCompletingAsync(upload.UploadId, "after", Now.AddSeconds(31), Now.AddSeconds(16), default);
+        await Store.ReleaseCompletingAsync(upload.UploadId, "someone-else", default);
+        var notReleasedByOthers = await Store.TryMarkCompletingAsync(upload.UploadId, "third", Now.AddSeconds(40), Now.AddSeconds(17), default);
+        await Store.ReleaseCompletingAsync(upload.UploadId, "after", default);
+        var released = await Store.TryMarkCompletingAsync(upload.UploadId, "fourth", Now.AddSeconds(40), Now.AddSeconds(17), default);
+        await Store.CompleteAsync(upload.UploadId, Guid.NewGuid(), default);
+        var ended = await Store.TryMarkCompletingAsync(upload.UploadId, "fifth", Now.AddSeconds(99), Now.AddSeconds(60), default);
+
+        Assert.Equal(1, marks.Count(m => m));
+        Assert.False(whileHeld);
+        Assert.True(lapsed);
+        Assert.False(notReleasedByOthers);
+        Assert.True(released);
+        Assert.False(ended);
+        Assert.False(await Store.TryMarkCompletingAsync(Guid.NewGuid(), "none", Now.AddSeconds(15), Now, default));
+    }
+
+    [Fact]
     public async Task Of_many_completes_at_once_with_different_images_exactly_one_wins()
     {
         var upload = NewUpload();
