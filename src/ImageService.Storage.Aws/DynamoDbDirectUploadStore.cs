@@ -61,7 +61,7 @@ public sealed class DynamoDbDirectUploadStore(IAmazonDynamoDB dynamo, AwsStorage
             Key = Key(uploadId),
             UpdateExpression = "SET completing_until = :until, completing_owner = :owner",
             ConditionExpression = "attribute_exists(pk) AND attribute_not_exists(image_id) AND attribute_not_exists(failure_kind)"
-                                  + " AND (attribute_not_exists(completing_until) OR completing_until <= :now)",
+                                  + " AND (attribute_not_exists(completing_until) OR completing_until <= :now OR completing_owner = :owner)",
             ExpressionAttributeValues = new()
             {
                 [":until"] = N(until.ToUnixTimeMilliseconds()), [":now"] = N(now.ToUnixTimeMilliseconds()), [":owner"] = S(owner),

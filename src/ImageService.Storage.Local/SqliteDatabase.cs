@@ -26,6 +26,27 @@ internal sealed class SqliteDatabase
         return connection;
     }
 
+    /// <summary>Runs the statement of each migration whose column <paramref name="table"/> does not have yet.</summary>
+    public static void AddMissingColumns(SqliteConnection connection, string table, IEnumerable<(string Column, string Statement)> migrations)
+    {
+        var columns = new HashSet<string>();
+        using (var info = connection.CreateCommand())
+        {
+            info.CommandText = "SELECT name FROM pragma_table_info($table)";
+            info.Parameters.AddWithValue("$table", table);
+            using var reader = info.ExecuteReader();
+            while (reader.Read())
+            {
+                columns.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var (_, statement) in migrations.Where(m => !columns.Contains(m.Column)))
+        {
+            Execute(connection, statement);
+        }
+    }
+
     public static void Execute(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();

@@ -50,7 +50,15 @@ public sealed class SqliteDirectUploadStore : IDirectUploadStore
             ) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS direct_uploads_by_complete_by ON direct_uploads (complete_by);
             """);
+        SqliteDatabase.AddMissingColumns(connection, "direct_uploads", Migrations);
     }
+
+    /// <summary>Columns added after the table's first version, with the statement that adds each to an older database.</summary>
+    private static readonly (string Column, string Statement)[] Migrations =
+    [
+        ("completing_until", "ALTER TABLE direct_uploads ADD COLUMN completing_until INTEGER NOT NULL DEFAULT 0"),
+        ("completing_owner", "ALTER TABLE direct_uploads ADD COLUMN completing_owner TEXT"),
+    ];
 
     public Task<bool> TryAddAsync(DirectUpload upload, CancellationToken cancellationToken) => SqliteFailures.Guard(async () =>
     {
@@ -90,7 +98,7 @@ public sealed class SqliteDirectUploadStore : IDirectUploadStore
     public Task<bool> TryMarkCompletingAsync(Guid uploadId, string owner, DateTimeOffset until, DateTimeOffset now, CancellationToken cancellationToken) =>
         ExecuteAsync(uploadId, """
             UPDATE direct_uploads SET completing_until = $until, completing_owner = $owner
-            WHERE upload_id = $id AND image_id IS NULL AND failure_kind IS NULL AND completing_until <= $now
+            WHERE upload_id = $id AND image_id IS NULL AND failure_kind IS NULL AND (completing_until <= $now OR completing_owner = $owner)
             """, command =>
         {
             command.Parameters.AddWithValue("$owner", owner);

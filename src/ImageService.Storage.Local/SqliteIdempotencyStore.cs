@@ -42,21 +42,7 @@ public sealed class SqliteIdempotencyStore : IIdempotencyStore
             ) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at);
             """);
-        var columns = new HashSet<string>();
-        using (var info = connection.CreateCommand())
-        {
-            info.CommandText = "SELECT name FROM pragma_table_info('idempotency_keys')";
-            using var reader = info.ExecuteReader();
-            while (reader.Read())
-            {
-                columns.Add(reader.GetString(0));
-            }
-        }
-
-        foreach (var (_, statement) in Migrations.Where(m => !columns.Contains(m.Column)))
-        {
-            SqliteDatabase.Execute(connection, statement);
-        }
+        SqliteDatabase.AddMissingColumns(connection, "idempotency_keys", Migrations);
     }
 
     public Task<IdempotencyClaim> TryClaimAsync(

@@ -140,11 +140,11 @@ public sealed class AwsEventTests(AwsEmulators emulators)
     public async Task A_notification_arriving_while_the_client_completes_does_not_download_the_file_again()
     {
         var gate = new SemaphoreSlim(0);
-        CountingBlobs? counting = null;
+        RawReadCountingBlobs? counting = null;
         using var service = await ServiceFactory.StartAsync(new AwsBackend(emulators), null, services =>
         {
             GatedProcessor.Register(services, gate);
-            services.Decorate<IBlobStore>((inner, _) => counting = new CountingBlobs(inner));
+            services.Decorate<IBlobStore>((inner, _) => counting = new RawReadCountingBlobs(inner));
         });
         using var client = service.CreateClient();
         var photo = TestImages.Jpeg(800, 600);
@@ -216,29 +216,5 @@ public sealed class AwsEventTests(AwsEmulators emulators)
             },
         };
         return JsonSerializer.Serialize(new { Records = new[] { record } });
-    }
-    private sealed class CountingBlobs(IBlobStore inner) : IBlobStore
-    {
-        public int RawReads;
-
-        public Task PutAsync(string key, Stream content, string contentType, CancellationToken cancellationToken) => inner.PutAsync(key, content, contentType, cancellationToken);
-
-        public Task<BlobContent?> OpenReadAsync(string key, CancellationToken cancellationToken)
-        {
-            if (key.StartsWith("uploads/", StringComparison.Ordinal))
-            {
-                Interlocked.Increment(ref RawReads);
-            }
-
-            return inner.OpenReadAsync(key, cancellationToken);
-        }
-
-        public Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) => inner.DeleteAsync(key, cancellationToken);
-
-        public IAsyncEnumerable<string> ListKeysAsync(string prefix, string? startAfter, CancellationToken cancellationToken) => inner.ListKeysAsync(prefix, startAfter, cancellationToken);
-
-        public IAsyncEnumerable<string> ListKeysAsync(string prefix, CancellationToken cancellationToken) => inner.ListKeysAsync(prefix, cancellationToken);
-
-        public Task ProbeAsync(CancellationToken cancellationToken) => inner.ProbeAsync(cancellationToken);
     }
 }

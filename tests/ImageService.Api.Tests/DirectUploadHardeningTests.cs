@@ -84,6 +84,43 @@ public sealed class DirectUploadHardeningTests
         Assert.Equal(1, await client.CountAsync());
     }
 
+    /// <summary>A complete that waits longer than its mark (here for processing; a queue wait alone may take 20 s) keeps
+    /// renewing it, so a twin that comes after the mark's first lapse still waits instead of fetching the file again.</summary>
+    [Fact]
+    public async Task A_complete_keeps_its_mark_while_it_runs_longer_than_the_mark_lasts()
+    {
+        var gate = new SemaphoreSlim(0);
+        RawReadCountingBlobs? counting = null;
+        using var service = new ServiceFactory(null, services =>
+        {
+            GatedProcessor.Register(services, gate);
+            services.Decorate<IBlobStore>((inner, _) => counting = new RawReadCountingBlobs(inner));
+        });
+        using var client = service.CreateClient();
+        var photo = TestImages.Jpeg(320, 240);
+        var started = await client.StartOkAsync(photo);
+        using (await client.PostFileAsync(started, photo))
+        {
+        }
+
+        var first = client.CompleteAsync(started);
+        await GatedProcessor.HeldAsync(gate);
+        service.Clock.Advance(TimeSpan.FromSeconds(16));
+        // A renewal comes every five seconds of real time.
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        var twin = client.CompleteAsync(started);
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        var readsBeforeRelease = counting!.RawReads;
+        gate.Release();
+        using var firstResponse = await first;
+        using var twinResponse = await twin;
+
+        Assert.Equal(1, readsBeforeRelease);
+        Assert.Equal(HttpStatusCode.Created, firstResponse.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, twinResponse.StatusCode);
+        Assert.Equal(1, await client.CountAsync());
+    }
+
     /// <summary>A complete's idempotency key is the service's own: a POST /images sending Idempotency-Key: direct-upload:{id}
     /// cannot take it, and so cannot make the real complete fail for good.</summary>
     [Fact]

@@ -100,6 +100,33 @@ public sealed class SqliteDirectUploadStoreContractTests : DirectUploadStoreCont
         Task.FromResult<IDirectUploadStore>(new SqliteDirectUploadStore(Path.Combine(root, "index.db"), clock));
 
     [Fact]
+    public async Task A_database_made_before_the_completing_mark_gains_its_columns_and_marks_work()
+    {
+        var path = Path.Combine(root, "old.db");
+        Directory.CreateDirectory(root);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}"))
+        {
+            connection.Open();
+            using var create = connection.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE direct_uploads (
+                    upload_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, authenticated INTEGER NOT NULL, metadata TEXT NOT NULL,
+                    size_bytes INTEGER NOT NULL, content_type TEXT NOT NULL, sha256 TEXT, created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL, complete_by INTEGER NOT NULL, image_id TEXT, failure_kind TEXT, failure_detail TEXT
+                ) WITHOUT ROWID;
+                """;
+            create.ExecuteNonQuery();
+        }
+
+        var store = new SqliteDirectUploadStore(path, clock);
+        var upload = NewUpload(createdAt: clock.GetUtcNow());
+        Assert.True(await store.TryAddAsync(upload, default));
+
+        Assert.True(await store.TryMarkCompletingAsync(upload.UploadId, "owner", clock.GetUtcNow().AddSeconds(15), clock.GetUtcNow(), default));
+        Assert.False(await store.TryMarkCompletingAsync(upload.UploadId, "other", clock.GetUtcNow().AddSeconds(15), clock.GetUtcNow(), default));
+    }
+
+    [Fact]
     public async Task Uploads_a_day_past_their_last_chance_are_purged_by_later_adds_so_the_table_does_not_grow_forever()
     {
         var old = Enumerable.Range(0, 3).Select(_ => NewUpload(createdAt: clock.GetUtcNow())).ToList();

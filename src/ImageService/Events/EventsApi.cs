@@ -29,7 +29,7 @@ internal static class EventsApi
             return app;
         }
 
-        var path = app.Configuration["AWS_LWA_PASS_THROUGH_PATH"] is { Length: > 0 } configured ? configured : "/events";
+        var path = "/" + (app.Configuration["AWS_LWA_PASS_THROUGH_PATH"] is { Length: > 0 } configured ? configured : "events").TrimStart('/');
         // Routing ignores case; the gateway does not, so '/EVENTS' would pass a route table that blocks '/events'.
         app.MapPost(path, HandleEvent).ExcludeFromDescription()
             .AddEndpointFilter(async (context, next) => context.HttpContext.Request.Path.Value == path

@@ -15,13 +15,17 @@ namespace ImageService.Images;
 /// Streams a <c>multipart/form-data</c> upload: the <c>file</c> part goes to a staging file as it arrives,
 /// counted against <see cref="UploadLimits.MaxUploadBytes"/>, so an oversize upload is refused without ever
 /// being held in memory; the <c>metadata</c> part is read as text. Any failure deletes the staging file.
-/// Nothing is read before the <see cref="UploadQueue"/> admits the upload, so a refusal costs no disk.
+/// Nothing of a <c>POST /images</c> body is read before the <see cref="UploadQueue"/> admits the upload, so a refusal
+/// costs no disk; a direct upload's form is admitted once its small fields have authorised its file.
 /// </summary>
 internal sealed class UploadFormReader(UploadLimits limits, UploadStaging staging, UploadQueue queue, UploadQueueOptions queueOptions)
 {
     private const int EnvelopeBytes = 64 * 1024;
 
     private static readonly HashSet<string> MetadataField = new(StringComparer.Ordinal) { "metadata" };
+
+    /// <summary>The most parts a POST form may send before its file; S3's forms have about ten fields.</summary>
+    private const int MaxPartsBeforeFile = 32;
 
     public async Task<UploadForm> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -72,6 +76,7 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
         // The declared length bounds what the file part can stage; without one, the largest body the limits allow.
         var ticket = shape.AdmitAtFile ? null : queue.Enter(request.ContentLength ?? maxBody, shape.Client);
         var fields = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var partsBeforeAdmission = 0;
         string? filePath = null;
         long fileLength = 0;
         string? sha256 = null;
@@ -99,6 +104,17 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
                         throw ImageServiceException.Invalid($"The request has more than one '{name}' part; send exactly one.");
                     case not null when shape.TextFields.Contains(name):
                         fields[name] = await ReadTextAsync(section.Body, name, cancellationToken);
+                        break;
+                    case var _ when ticket is null:
+                        // Not admitted yet, so not yet bounded by the queue: a few small parts at most, as a form has.
+                        if (++partsBeforeAdmission > MaxPartsBeforeFile)
+                        {
+                            throw ImageServiceException.Invalid($"The form has more than {MaxPartsBeforeFile} parts before its file; send the fields it was given, then the file.");
+                        }
+
+                        (await BoundedBody.ReadAsync(section.Body, limits.MaxMetadataBytes, () => ImageServiceException.Invalid(
+                            $"A form field before the file is larger than {limits.MaxMetadataBytes:N0} bytes; send the fields the form was given, then the file."),
+                            cancellationToken)).Dispose();
                         break;
                     default:
                         await section.Body.CopyToAsync(Stream.Null, cancellationToken);

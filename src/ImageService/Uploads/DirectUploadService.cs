@@ -145,12 +145,15 @@ internal sealed class DirectUploadService(
             }
         }
 
+        using var stopRenewing = new CancellationTokenSource();
+        var renewing = RenewMarkAsync(upload.UploadId, owner, stopRenewing.Token);
         try
         {
             return await FinishMarkedAsync(upload, client, waitForOthers, waitStarted, cancellationToken);
         }
         catch
         {
+            await StopAsync(stopRenewing, renewing);
             // Ended without an image that the next complete can rely on (not arrived, busy, a store down): it need not
             // wait for the mark to lapse. After a refusal or an image the mark no longer matters.
             try
@@ -164,6 +167,44 @@ internal sealed class DirectUploadService(
 
             throw;
         }
+        finally
+        {
+            await StopAsync(stopRenewing, renewing);
+        }
+    }
+
+    /// <summary>Keeps the mark while its complete runs (a wait for a processing slot alone may outlast it): renewed every
+    /// third of its length. A renewal that fails is left to the next; the mark then lapses, which costs only work.</summary>
+    private async Task RenewMarkAsync(Guid uploadId, string owner, CancellationToken stop)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(CompletingMark / 3, time);
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                try
+                {
+                    await uploads.TryMarkCompletingAsync(uploadId, owner, time.GetUtcNow() + CompletingMark, time.GetUtcNow(), stop);
+                }
+                catch (Exception e) when (!stop.IsCancellationRequested)
+                {
+                    logger.LogDebug(e, "Could not renew the completing mark of upload {UploadId}", uploadId);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async Task StopAsync(CancellationTokenSource stop, Task renewing)
+    {
+        if (!stop.IsCancellationRequested)
+        {
+            await stop.CancelAsync();
+        }
+
+        await renewing;
     }
 
     /// <summary>The rest of <see cref="FinishAsync"/>, once the upload is marked as this call's to complete.</summary>
@@ -262,7 +303,7 @@ internal sealed class DirectUploadService(
             keys.Add((key, uploadId));
         }
 
-        int completed = 0, removed = 0;
+        int attempts = 0, completed = 0, removed = 0;
         foreach (var (key, uploadId) in keys)
         {
             var upload = await uploads.GetAsync(uploadId, cancellationToken);
@@ -273,7 +314,8 @@ internal sealed class DirectUploadService(
 
             if (upload is { IsOpen: true } && now < upload.CompleteBy)
             {
-                if (completed < SweepMaxCompletions && await CompleteArrivedAsync(uploadId, cancellationToken))
+                // Attempts are what cost (a fetch and a decode), whether or not they end in an image.
+                if (attempts++ < SweepMaxCompletions && await CompleteArrivedAsync(uploadId, cancellationToken))
                 {
                     completed++;
                 }
