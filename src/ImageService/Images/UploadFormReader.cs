@@ -69,8 +69,10 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
 
         if (request.ContentLength > maxBody)
         {
-            throw ImageServiceException.TooLarge(
-                $"The request body is larger than a form with a file of {shape.MaxFileBytes:N0} bytes can be (GET /limits shows the limits). Nothing was stored.");
+            throw shape.AdmitAtFile
+                ? ImageServiceException.TooLarge(
+                    $"The request body is larger than a form with a file of {shape.MaxFileBytes:N0} bytes can be (GET /limits shows max_direct_upload_bytes). Nothing was stored.")
+                : TooLarge(shape.MaxFileBytes);
         }
 
         // The declared length bounds what the file part can stage; without one, the largest body the limits allow.
