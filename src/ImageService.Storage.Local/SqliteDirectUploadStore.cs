@@ -139,22 +139,10 @@ public sealed class SqliteDirectUploadStore : IDirectUploadStore
 
     /// <summary>One conditional statement; when it changes nothing, the upload is read back and <paramref name="landed"/>
     /// says whether it already holds what the statement writes.</summary>
-    private Task<bool> ChangeAsync(
+    private async Task<bool> ChangeAsync(
         Guid uploadId, string sql, Action<SqliteCommand> bind, Func<DirectUpload, bool> landed, CancellationToken cancellationToken) =>
-        SqliteFailures.Guard(async () =>
-        {
-            await using var connection = database.Open();
-            await using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            command.Parameters.AddWithValue("$id", uploadId.ToString("D"));
-            bind(command);
-            if (await command.ExecuteNonQueryAsync(cancellationToken) == 1)
-            {
-                return true;
-            }
-
-            return await ReadAsync(connection, uploadId, cancellationToken) is { } stored && landed(stored);
-        });
+        await ExecuteAsync(uploadId, sql, bind, cancellationToken)
+        || await GetAsync(uploadId, cancellationToken) is { } stored && landed(stored);
 
     private static async Task<DirectUpload?> ReadAsync(SqliteConnection connection, Guid uploadId, CancellationToken cancellationToken)
     {

@@ -16,7 +16,7 @@ public sealed class AuthTests
     private const string Audience = "image-service-tests";
     private const string Key = "a-development-signing-key-of-at-least-32-bytes";
 
-    private static ServiceFactory Start(Dictionary<string, string?>? extra = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
+    internal static ServiceFactory Start(Dictionary<string, string?>? extra = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -235,14 +235,14 @@ public sealed class AuthTests
         Assert.Equal("alice", (await own.JsonAsync()).Str("user_id"));
     }
 
-    private static HttpClient Authorized(ServiceFactory service, string token)
+    internal static HttpClient Authorized(ServiceFactory service, string token)
     {
         var client = service.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 
-    private static string Token(
+    internal static string Token(
         string? subject, DateTime? expires = null, string key = Key, string? audience = Audience, string issuer = Issuer, Claim[]? extraClaims = null)
     {
         var claims = subject is null ? new List<Claim>() : [new("sub", subject)];

@@ -1,13 +1,8 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Security.Claims;
-using System.Text;
 using ImageService.Core.Ports;
 using ImageService.Core.Uploads;
 using ImageService.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace ImageService.Api.Tests;
 
@@ -15,36 +10,13 @@ namespace ImageService.Api.Tests;
 /// large upload, a client squatting on the upload's idempotency key, a store blip after the commit, re-posted forms.</summary>
 public sealed class DirectUploadHardeningTests
 {
-    private const string Issuer = "https://issuer.test";
-    private const string Audience = "image-service-tests";
-    private const string Key = "a-development-signing-key-of-at-least-32-bytes";
-
-    private static Dictionary<string, string?> Jwt() => new()
-    {
-        ["Auth:Mode"] = "Jwt",
-        ["Auth:Jwt:Issuer"] = Issuer,
-        ["Auth:Jwt:Audience"] = Audience,
-        ["Auth:Jwt:SigningKey"] = Key,
-    };
-
-    private static string Token(string subject) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-    {
-        Issuer = Issuer,
-        Audience = Audience,
-        Subject = new ClaimsIdentity([new Claim("sub", subject)]),
-        NotBefore = DateTime.UtcNow.AddHours(-1),
-        Expires = DateTime.UtcNow.AddHours(1),
-        SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(Key)), SecurityAlgorithms.HmacSha256),
-    });
-
     /// <summary>In Jwt mode a browser posts the embedded form the way it posts an S3 form (Uppy, an HTML form): without the API's
     /// bearer token. The signed form is its authority; the queue counts it by address.</summary>
     [Fact]
     public async Task In_Jwt_mode_the_embedded_form_takes_a_file_posted_without_a_token()
     {
-        using var service = new ServiceFactory(Jwt());
-        using var alice = service.CreateClient();
-        alice.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token("alice"));
+        using var service = AuthTests.Start();
+        using var alice = AuthTests.Authorized(service, AuthTests.Token("alice"));
         using var browser = service.CreateClient();
         var photo = TestImages.Jpeg(320, 240);
         var started = await alice.StartOkAsync(photo, userId: "alice");
