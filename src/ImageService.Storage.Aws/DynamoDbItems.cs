@@ -34,6 +34,11 @@ internal static class DynamoDbItems
             ["state"] = S(StateName(record.State)),
             ["state_changed_at"] = N(record.StateChangedAt.ToUnixTimeMilliseconds()),
         };
+        if (record.AltText is not null)
+        {
+            item["alt_text"] = S(record.AltText);
+        }
+
         if (record.State != ImageState.Committed)
         {
             item["unsettled_pk"] = S(DynamoDbKeys.Unsettled(DynamoDbKeys.ShardOf(record.ImageId)));
@@ -76,5 +81,6 @@ internal static class DynamoDbItems
         StateChangedAt = item.TryGetValue("state_changed_at", out var changed)
             ? DateTimeOffset.FromUnixTimeMilliseconds(Long(changed))
             : DateTimeOffset.FromUnixTimeMilliseconds(Long(item["created_at"])),
+        AltText = item.TryGetValue("alt_text", out var altText) ? altText.S : null,
     };
 }

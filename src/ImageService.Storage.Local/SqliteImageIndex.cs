@@ -23,21 +23,7 @@ public sealed class SqliteImageIndex : IImageIndex
         database = new SqliteDatabase(databasePath);
         using var connection = Open();
         Execute(connection, SqliteSchema.Create);
-        var columns = new HashSet<string>();
-        using (var info = connection.CreateCommand())
-        {
-            info.CommandText = "SELECT name FROM pragma_table_info('images')";
-            using var reader = info.ExecuteReader();
-            while (reader.Read())
-            {
-                columns.Add(reader.GetString(0));
-            }
-        }
-
-        foreach (var (column, statement) in SqliteSchema.Migrations.Where(m => !columns.Contains(m.Column)))
-        {
-            Execute(connection, statement);
-        }
+        SqliteDatabase.AddMissingColumns(connection, "images", SqliteSchema.Migrations);
 
         Execute(connection, SqliteSchema.CreateLate);
     }
@@ -66,13 +52,14 @@ public sealed class SqliteImageIndex : IImageIndex
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
-            INSERT INTO images (image_id, user_id, caption, tags, created_at, width, height, content_type, size_bytes, sha256, variants, state, state_changed_at)
-            VALUES ($id, $user, $caption, $tags, $created, $width, $height, $type, $size, $sha, $variants, $state, $changed)
+            INSERT INTO images (image_id, user_id, caption, tags, created_at, width, height, content_type, size_bytes, sha256, variants, state, state_changed_at, alt_text)
+            VALUES ($id, $user, $caption, $tags, $created, $width, $height, $type, $size, $sha, $variants, $state, $changed, $alt)
             ON CONFLICT (image_id) DO NOTHING
             """;
         insert.Parameters.AddWithValue("$id", Id(record.ImageId));
         insert.Parameters.AddWithValue("$user", record.UserId);
         insert.Parameters.AddWithValue("$caption", record.Caption);
+        insert.Parameters.AddWithValue("$alt", (object?)record.AltText ?? DBNull.Value);
         insert.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(record.Tags, LocalJsonContext.Default.IReadOnlyListString));
         insert.Parameters.AddWithValue("$created", record.CreatedAt.ToUnixTimeMilliseconds());
         insert.Parameters.AddWithValue("$width", record.Width);
@@ -252,6 +239,7 @@ public sealed class SqliteImageIndex : IImageIndex
     {
         State = Enum.Parse<ImageState>(reader.GetString(11), ignoreCase: true),
         StateChangedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12)),
+        AltText = reader.IsDBNull(13) ? null : reader.GetString(13),
     };
 
     private static string StateName(ImageState state) => state.ToString().ToLowerInvariant();

@@ -14,6 +14,9 @@ public sealed record ImageRecord(
     string Sha256,
     IReadOnlyList<StoredVariant> Variants)
 {
+    /// <summary>A description of the image for people who cannot see it; null when there is none.</summary>
+    public string? AltText { get; init; }
+
     /// <summary>Where the image is in its life; only <see cref="ImageState.Committed"/> images are listed or viewable.</summary>
     public ImageState State { get; init; } = ImageState.Committed;
 

@@ -179,6 +179,7 @@ public sealed class UploadWorkflow(IImageIndex index, IBlobStore blobs, IImagePr
             [.. processed.Variants.Select(v => new StoredVariant(
                 v.Name, BlobKeys.ForVariant(imageId, v.Name, v.Extension), v.ContentType, v.Width, v.Height, v.Length))])
         {
+            AltText = metadata.AltText,
             State = ImageState.Pending,
             StateChangedAt = now,
         };

@@ -45,7 +45,7 @@ public static partial class UploadMetadataParser
             var userId = defaultUserId is not null && IsAbsent(root, "user_id") ? defaultUserId : ReadUserId(root);
             var caption = ReadCaption(root);
             var tags = ReadTags(root, caption);
-            return new UploadMetadata(userId, caption, tags);
+            return new UploadMetadata(userId, caption, tags, ReadAltText(root));
         }
     }
 
@@ -107,6 +107,35 @@ public static partial class UploadMetadataParser
         }
 
         return caption;
+    }
+
+    /// <summary>A description of the image for people who cannot see it: trimmed, empty meaning none.</summary>
+    private static string? ReadAltText(JsonElement root)
+    {
+        if (!root.TryGetProperty("alt_text", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            throw ImageServiceException.Invalid($"'metadata.alt_text' must be a string, not {Describe(element.ValueKind)}.");
+        }
+
+        var altText = element.GetString()!.Trim();
+        var length = altText.EnumerateRunes().Count();
+        if (length > UploadLimits.MaxAltTextLength)
+        {
+            throw ImageServiceException.Invalid(
+                $"'metadata.alt_text' has {length} characters; the limit is {UploadLimits.MaxAltTextLength}. Describe what the image shows in a sentence or two.");
+        }
+
+        if (altText.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+        {
+            throw ImageServiceException.Invalid("'metadata.alt_text' contains control characters; only line breaks and tabs are allowed.");
+        }
+
+        return altText.Length == 0 ? null : altText;
     }
 
     private static List<string> ReadTags(JsonElement root, string caption)

@@ -22,6 +22,9 @@ public sealed class UploadLimits
 
     public const int MaxTagLength = 64;
 
+    /// <summary>Longest alt text, in characters: a description, not an essay.</summary>
+    public const int MaxAltTextLength = 1000;
+
     public const int MaxUserIdLength = 128;
 
     /// <summary>Returns the problems with these settings, each naming its configuration key.</summary>

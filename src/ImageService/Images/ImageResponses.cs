@@ -20,6 +20,9 @@ public sealed record ImageResponse(
     DateTimeOffset ExpiresAt,
     IReadOnlyList<VariantResponse> Variants)
 {
+    /// <summary>A description of the image for people who cannot see it; null when there is none.</summary>
+    public string? AltText { get; init; }
+
     /// <summary>Set on upload responses only.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyOrder(-1)]
@@ -30,7 +33,10 @@ public sealed record ImageResponse(
         var r = image.Record;
         return new ImageResponse(r.ImageId, r.UserId, r.Caption, r.Tags, r.CreatedAt, r.Width, r.Height, r.ContentType, r.SizeBytes, r.Sha256,
             new Uri(baseUri, image.Url), new Uri(baseUri, image.ThumbnailUrl), image.ExpiresAt,
-            [.. r.Variants.Select(v => new VariantResponse(v.Name, v.ContentType, v.Width, v.Height, v.SizeBytes, new Uri(baseUri, image.Urls[v.Name])))]);
+            [.. r.Variants.Select(v => new VariantResponse(v.Name, v.ContentType, v.Width, v.Height, v.SizeBytes, new Uri(baseUri, image.Urls[v.Name])))])
+        {
+            AltText = r.AltText,
+        };
     }
 }
 
@@ -48,13 +54,14 @@ public sealed record ImageSummaryResponse(
     int Height,
     string ContentType,
     Uri Url,
-    Uri ThumbnailUrl)
+    Uri ThumbnailUrl,
+    string? AltText)
 {
     public static ImageSummaryResponse From(SignedImage image, Uri baseUri)
     {
         var r = image.Record;
         return new ImageSummaryResponse(r.ImageId, r.UserId, r.Caption, r.Tags, r.CreatedAt, r.Width, r.Height, r.ContentType,
-            new Uri(baseUri, image.Url), new Uri(baseUri, image.ThumbnailUrl));
+            new Uri(baseUri, image.Url), new Uri(baseUri, image.ThumbnailUrl), r.AltText);
     }
 }
 

@@ -34,6 +34,20 @@ public abstract class ImageIndexContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Alt_text_reads_back_in_a_get_and_a_list_and_is_null_when_there_is_none()
+    {
+        var described = Record("alt-user", 1) with { AltText = "A golden retriever asleep on a sunny beach 🐕\nSecond line." };
+        var plain = Record("alt-user", 2);
+        Assert.True(await Index.TryAddAsync(described, default));
+        Assert.True(await Index.TryAddAsync(plain, default));
+
+        Assert.Equal(described.AltText, (await Index.GetAsync(described.ImageId, default))!.AltText);
+        Assert.Null((await Index.GetAsync(plain.ImageId, default))!.AltText);
+        var listed = await Index.ListAsync(new IndexQuery("alt-user", null, 10, null), default);
+        Assert.Equal([null, described.AltText], listed.Select(r => r.AltText));
+    }
+
+    [Fact]
     public async Task An_added_record_reads_back_field_for_field()
     {
         var record = Record("u1", 0, "travel", "beach") with { Caption = "Beach vibes 🌊 #sunset" };
