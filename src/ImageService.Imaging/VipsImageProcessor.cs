@@ -72,6 +72,7 @@ public sealed class VipsImageProcessor : IImageProcessor
             // Rotation needs random access; upright images (most) stream through in strips.
             var access = orientation == 1 ? Enums.Access.Sequential : Enums.Access.Random;
             var variants = new List<EncodedVariant>(3);
+            (string ThumbHash, string DominantColor) placeholder;
             using (var working = LoadWorkingCopy(path, format, access, width, height))
             {
                 var side = Math.Min(VariantSpecs.Thumbnail.MaxWidth, Math.Min(working.Width, working.Height));
@@ -80,6 +81,7 @@ public sealed class VipsImageProcessor : IImageProcessor
                     size: Enums.Size.Down);
                 variants.Add(EncodeWebp(thumbnail, VariantSpecs.Thumbnail, outputs));
                 variants.Add(EncodeWebp(display, VariantSpecs.Display, outputs));
+                placeholder = Placeholders.From(display);
             }
 
             using var source = Load(path, format, access);
@@ -87,7 +89,11 @@ public sealed class VipsImageProcessor : IImageProcessor
             using var srgb = ToSrgb(oriented);
             var original = EncodeOriginal(srgb, format, outputs);
             variants.Add(original);
-            return new ProcessedImage(format.ToString().ToUpperInvariant(), original.Width, original.Height, variants);
+            return new ProcessedImage(format.ToString().ToUpperInvariant(), original.Width, original.Height, variants)
+            {
+                Placeholder = placeholder.ThumbHash,
+                DominantColor = placeholder.DominantColor,
+            };
         }
         catch (VipsException e) when (DiskFull.Is(e))
         {

@@ -34,9 +34,12 @@ internal static class DynamoDbItems
             ["state"] = S(StateName(record.State)),
             ["state_changed_at"] = N(record.StateChangedAt.ToUnixTimeMilliseconds()),
         };
-        if (record.AltText is not null)
+        foreach (var (name, value) in new[] { ("alt_text", record.AltText), ("placeholder", record.Placeholder), ("dominant_color", record.DominantColor) })
         {
-            item["alt_text"] = S(record.AltText);
+            if (value is not null)
+            {
+                item[name] = S(value);
+            }
         }
 
         if (record.State != ImageState.Committed)
@@ -82,5 +85,7 @@ internal static class DynamoDbItems
             ? DateTimeOffset.FromUnixTimeMilliseconds(Long(changed))
             : DateTimeOffset.FromUnixTimeMilliseconds(Long(item["created_at"])),
         AltText = item.TryGetValue("alt_text", out var altText) ? altText.S : null,
+        Placeholder = item.TryGetValue("placeholder", out var placeholder) ? placeholder.S : null,
+        DominantColor = item.TryGetValue("dominant_color", out var color) ? color.S : null,
     };
 }

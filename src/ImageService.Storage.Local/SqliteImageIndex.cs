@@ -52,14 +52,16 @@ public sealed class SqliteImageIndex : IImageIndex
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
-            INSERT INTO images (image_id, user_id, caption, tags, created_at, width, height, content_type, size_bytes, sha256, variants, state, state_changed_at, alt_text)
-            VALUES ($id, $user, $caption, $tags, $created, $width, $height, $type, $size, $sha, $variants, $state, $changed, $alt)
+            INSERT INTO images (image_id, user_id, caption, tags, created_at, width, height, content_type, size_bytes, sha256, variants, state, state_changed_at, alt_text, placeholder, dominant_color)
+            VALUES ($id, $user, $caption, $tags, $created, $width, $height, $type, $size, $sha, $variants, $state, $changed, $alt, $placeholder, $color)
             ON CONFLICT (image_id) DO NOTHING
             """;
         insert.Parameters.AddWithValue("$id", Id(record.ImageId));
         insert.Parameters.AddWithValue("$user", record.UserId);
         insert.Parameters.AddWithValue("$caption", record.Caption);
         insert.Parameters.AddWithValue("$alt", (object?)record.AltText ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$placeholder", (object?)record.Placeholder ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$color", (object?)record.DominantColor ?? DBNull.Value);
         insert.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(record.Tags, LocalJsonContext.Default.IReadOnlyListString));
         insert.Parameters.AddWithValue("$created", record.CreatedAt.ToUnixTimeMilliseconds());
         insert.Parameters.AddWithValue("$width", record.Width);
@@ -240,6 +242,8 @@ public sealed class SqliteImageIndex : IImageIndex
         State = Enum.Parse<ImageState>(reader.GetString(11), ignoreCase: true),
         StateChangedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12)),
         AltText = reader.IsDBNull(13) ? null : reader.GetString(13),
+        Placeholder = reader.IsDBNull(14) ? null : reader.GetString(14),
+        DominantColor = reader.IsDBNull(15) ? null : reader.GetString(15),
     };
 
     private static string StateName(ImageState state) => state.ToString().ToLowerInvariant();

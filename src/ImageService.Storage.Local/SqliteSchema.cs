@@ -21,7 +21,9 @@ internal static class SqliteSchema
             variants     TEXT NOT NULL,
             state        TEXT NOT NULL DEFAULT 'committed',
             state_changed_at INTEGER NOT NULL DEFAULT 0,
-            alt_text     TEXT
+            alt_text     TEXT,
+            placeholder  TEXT,
+            dominant_color TEXT
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS images_by_time ON images (created_at DESC, image_id DESC);
         CREATE INDEX IF NOT EXISTS images_by_user ON images (user_id, created_at DESC, image_id DESC);
@@ -47,10 +49,12 @@ internal static class SqliteSchema
         ("state", "ALTER TABLE images ADD COLUMN state TEXT NOT NULL DEFAULT 'committed'"),
         ("state_changed_at", "ALTER TABLE images ADD COLUMN state_changed_at INTEGER NOT NULL DEFAULT 0"),
         ("alt_text", "ALTER TABLE images ADD COLUMN alt_text TEXT"),
+        ("placeholder", "ALTER TABLE images ADD COLUMN placeholder TEXT"),
+        ("dominant_color", "ALTER TABLE images ADD COLUMN dominant_color TEXT"),
     ];
 
     public const string Columns =
-        "i.image_id, i.user_id, i.caption, i.tags, i.created_at, i.width, i.height, i.content_type, i.size_bytes, i.sha256, i.variants, i.state, i.state_changed_at, i.alt_text";
+        "i.image_id, i.user_id, i.caption, i.tags, i.created_at, i.width, i.height, i.content_type, i.size_bytes, i.sha256, i.variants, i.state, i.state_changed_at, i.alt_text, i.placeholder, i.dominant_color";
 
     /// <summary>A tag filter reads image_tags (which carries user_id and the sort key); otherwise images itself.</summary>
     public static string ListQuery(IndexQuery query)

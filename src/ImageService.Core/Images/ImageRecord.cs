@@ -17,6 +17,13 @@ public sealed record ImageRecord(
     /// <summary>A description of the image for people who cannot see it; null when there is none.</summary>
     public string? AltText { get; init; }
 
+    /// <summary>A ThumbHash of the image (base64), for a client to paint before the pixels arrive; null for images stored
+    /// before placeholders existed, until they are backfilled.</summary>
+    public string? Placeholder { get; init; }
+
+    /// <summary>The image's dominant colour, <c>#rrggbb</c>; null like <see cref="Placeholder"/>.</summary>
+    public string? DominantColor { get; init; }
+
     /// <summary>Where the image is in its life; only <see cref="ImageState.Committed"/> images are listed or viewable.</summary>
     public ImageState State { get; init; } = ImageState.Committed;
 

@@ -180,6 +180,8 @@ public sealed class UploadWorkflow(IImageIndex index, IBlobStore blobs, IImagePr
                 v.Name, BlobKeys.ForVariant(imageId, v.Name, v.Extension), v.ContentType, v.Width, v.Height, v.Length))])
         {
             AltText = metadata.AltText,
+            Placeholder = processed.Placeholder,
+            DominantColor = processed.DominantColor,
             State = ImageState.Pending,
             StateChangedAt = now,
         };

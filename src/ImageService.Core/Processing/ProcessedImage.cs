@@ -6,6 +6,12 @@ namespace ImageService.Core.Processing;
 /// </summary>
 public sealed record ProcessedImage(string SourceFormat, int Width, int Height, IReadOnlyList<EncodedVariant> Variants) : IDisposable
 {
+    /// <summary>A ThumbHash of the image, base64: a blurred picture a client can paint before the pixels arrive.</summary>
+    public string? Placeholder { get; init; }
+
+    /// <summary>The image's dominant colour, <c>#rrggbb</c>.</summary>
+    public string? DominantColor { get; init; }
+
     public void Dispose()
     {
         foreach (var variant in Variants)

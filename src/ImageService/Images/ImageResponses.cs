@@ -23,6 +23,12 @@ public sealed record ImageResponse(
     /// <summary>A description of the image for people who cannot see it; null when there is none.</summary>
     public string? AltText { get; init; }
 
+    /// <summary>A ThumbHash (base64) to paint, in a box of <see cref="Width"/> × <see cref="Height"/>, before the pixels arrive.</summary>
+    public string? Placeholder { get; init; }
+
+    /// <summary>The image's dominant colour, <c>#rrggbb</c>.</summary>
+    public string? DominantColor { get; init; }
+
     /// <summary>Set on upload responses only.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyOrder(-1)]
@@ -36,6 +42,8 @@ public sealed record ImageResponse(
             [.. r.Variants.Select(v => new VariantResponse(v.Name, v.ContentType, v.Width, v.Height, v.SizeBytes, new Uri(baseUri, image.Urls[v.Name])))])
         {
             AltText = r.AltText,
+            Placeholder = r.Placeholder,
+            DominantColor = r.DominantColor,
         };
     }
 }
@@ -55,13 +63,15 @@ public sealed record ImageSummaryResponse(
     string ContentType,
     Uri Url,
     Uri ThumbnailUrl,
-    string? AltText)
+    string? AltText,
+    string? Placeholder,
+    string? DominantColor)
 {
     public static ImageSummaryResponse From(SignedImage image, Uri baseUri)
     {
         var r = image.Record;
         return new ImageSummaryResponse(r.ImageId, r.UserId, r.Caption, r.Tags, r.CreatedAt, r.Width, r.Height, r.ContentType,
-            new Uri(baseUri, image.Url), new Uri(baseUri, image.ThumbnailUrl), r.AltText);
+            new Uri(baseUri, image.Url), new Uri(baseUri, image.ThumbnailUrl), r.AltText, r.Placeholder, r.DominantColor);
     }
 }
 

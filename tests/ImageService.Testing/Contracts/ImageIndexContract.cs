@@ -34,17 +34,25 @@ public abstract class ImageIndexContract : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Alt_text_reads_back_in_a_get_and_a_list_and_is_null_when_there_is_none()
+    public async Task Alt_text_and_placeholders_read_back_in_a_get_and_a_list_and_are_null_when_there_are_none()
     {
-        var described = Record("alt-user", 1) with { AltText = "A golden retriever asleep on a sunny beach 🐕\nSecond line." };
+        var described = Record("alt-user", 1) with
+        {
+            AltText = "A golden retriever asleep on a sunny beach 🐕\nSecond line.",
+            Placeholder = "1QcSHQRnh493V4dIh4eXh1h4kJUI",
+            DominantColor = "#e6781e",
+        };
         var plain = Record("alt-user", 2);
         Assert.True(await Index.TryAddAsync(described, default));
         Assert.True(await Index.TryAddAsync(plain, default));
 
-        Assert.Equal(described.AltText, (await Index.GetAsync(described.ImageId, default))!.AltText);
-        Assert.Null((await Index.GetAsync(plain.ImageId, default))!.AltText);
+        var read = (await Index.GetAsync(described.ImageId, default))!;
+        Assert.Equal((described.AltText, described.Placeholder, described.DominantColor), (read.AltText, read.Placeholder, read.DominantColor));
+        var none = (await Index.GetAsync(plain.ImageId, default))!;
+        Assert.Equal((null, null, null), (none.AltText, none.Placeholder, none.DominantColor));
         var listed = await Index.ListAsync(new IndexQuery("alt-user", null, 10, null), default);
         Assert.Equal([null, described.AltText], listed.Select(r => r.AltText));
+        Assert.Equal([null, described.Placeholder], listed.Select(r => r.Placeholder));
     }
 
     [Fact]
