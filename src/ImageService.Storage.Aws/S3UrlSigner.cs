@@ -40,7 +40,7 @@ public sealed class S3UrlSigner(IAmazonS3 s3, AwsStorageOptions options, AWSCred
             return wanted;
         }
 
-        const long Step = 300;
+        const long Step = Core.Images.DownloadOptions.ExpiryStepSeconds;
         var seconds = cap.ToUnixTimeSeconds();
         var rounded = seconds / Step * Step;
         // Never a link that is dead on arrival: below a minute of life, no rounding (and the caller gets what there is).

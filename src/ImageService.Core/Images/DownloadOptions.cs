@@ -8,6 +8,10 @@ public sealed class DownloadOptions
     /// <summary>S3 refuses presigned URLs that live longer than seven days, so no backend may issue one.</summary>
     public const int MaxExpirySeconds = 7 * 24 * 3600;
 
+    /// <summary>Link expiries fall on multiples of this many seconds, so that the same image keeps the same URL for a
+    /// while and browsers can cache it.</summary>
+    public const long ExpiryStepSeconds = 300;
+
     /// <summary>How long a signed link stays valid, at least (default one hour).</summary>
     public int UrlExpirySeconds { get; set; } = 3600;
 
@@ -25,7 +29,7 @@ public sealed class DownloadOptions
     /// </summary>
     public DateTimeOffset ExpiryFrom(DateTimeOffset now)
     {
-        const long Step = 300;
+        const long Step = ExpiryStepSeconds;
         // From the next whole second: dropping the fraction would cut the lifetime short whenever it lands on a mark.
         var earliest = (now.ToUnixTimeMilliseconds() + 999) / 1000 + UrlExpirySeconds;
         var rounded = (earliest + Step - 1) / Step * Step;

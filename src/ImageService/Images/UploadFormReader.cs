@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using ImageService.Auth;
 using ImageService.Core;
@@ -184,24 +183,8 @@ internal sealed class UploadFormReader(UploadLimits limits, UploadStaging stagin
 
     private static async Task<(long Length, string? Sha256)> StageAsync(Stream body, string path, FileRules rules, CancellationToken cancellationToken)
     {
-        var buffer = new byte[81920];
-        long total = 0;
-        using var hash = rules.HashFile ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, useAsync: true);
-        int read;
-        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
-        {
-            total += read;
-            if (total > rules.MaxBytes)
-            {
-                throw rules.TooLarge(rules.MaxBytes);
-            }
-
-            hash?.AppendData(buffer, 0, read);
-            await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-        }
-
-        return (total, hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset()));
+        var staged = await StagedCopy.WriteAsync(body, path, rules.MaxBytes, rules.HashFile, cancellationToken);
+        return staged.Length > rules.MaxBytes ? throw rules.TooLarge(rules.MaxBytes) : staged;
     }
 
     private Task<string> ReadTextAsync(Stream body, string name, CancellationToken cancellationToken) =>
@@ -227,23 +210,26 @@ internal sealed record FileRules(long MaxBytes, Func<long, ImageServiceException
 internal sealed record ReceivedForm(IReadOnlyDictionary<string, string> Fields, string FilePath, long FileLength, string? Sha256, UploadQueue.Ticket Ticket)
     : IDisposable
 {
-    public void Dispose() => new UploadForm("", FilePath, FileLength, Ticket).Dispose();
+    public void Dispose() => Release(FilePath, Ticket);
+
+    /// <summary>Deletes a staged file and gives up its queue place, the place even when the file cannot be deleted (the
+    /// janitor removes it later): a place kept would be lost for good.</summary>
+    internal static void Release(string filePath, UploadQueue.Ticket ticket)
+    {
+        try
+        {
+            File.Delete(filePath);
+        }
+        finally
+        {
+            ticket.Dispose();
+        }
+    }
 }
 
 /// <summary>A received upload: the metadata text and the staged file, deleted on dispose, which also gives up its
 /// place in the queue.</summary>
 internal sealed record UploadForm(string Metadata, string FilePath, long FileLength, UploadQueue.Ticket Ticket) : IDisposable
 {
-    public void Dispose()
-    {
-        try
-        {
-            File.Delete(FilePath);
-        }
-        finally
-        {
-            // Even when the file cannot be deleted (the janitor removes it later): a place kept would be lost for good.
-            Ticket.Dispose();
-        }
-    }
+    public void Dispose() => ReceivedForm.Release(FilePath, Ticket);
 }

@@ -70,8 +70,7 @@ internal sealed class DirectUploadService(
         var upload = await uploads.GetAsync(uploadId, cancellationToken);
         if (upload is null || (upload.IsOpen && time.GetUtcNow() >= upload.CompleteBy))
         {
-            throw ImageServiceException.NotFound(
-                $"There is no upload {uploadId:D}, or its time to complete has passed. Start again with POST /uploads.");
+            throw NoSuchUpload(uploadId);
         }
 
         if (caller.IsAuthenticated && (!upload.Authenticated || upload.UserId != caller.UserId))
@@ -126,8 +125,7 @@ internal sealed class DirectUploadService(
         var owner = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         while (!await uploads.TryMarkCompletingAsync(upload.UploadId, owner, time.GetUtcNow() + CompletingMark, time.GetUtcNow(), cancellationToken))
         {
-            var current = await uploads.GetAsync(upload.UploadId, cancellationToken) ?? throw ImageServiceException.NotFound(
-                $"There is no upload {upload.UploadId:D}, or its time to complete has passed. Start again with POST /uploads.");
+            var current = await uploads.GetAsync(upload.UploadId, cancellationToken) ?? throw NoSuchUpload(upload.UploadId);
             if (!current.IsOpen)
             {
                 return await OutcomeOfEndedAsync(current, cancellationToken);
@@ -135,8 +133,7 @@ internal sealed class DirectUploadService(
 
             if (!waitForOthers || time.GetElapsedTime(waitStarted) >= WaitForTwin)
             {
-                throw new ImageServiceException(ImageErrorKind.Conflict,
-                    $"Upload {upload.UploadId:D} is being completed by another request. Retry in a few seconds to get its image.");
+                throw BeingCompleted(upload, why: null);
             }
 
             if (await WaitForEndAsync(upload, TimeSpan.FromSeconds(1), cancellationToken) is { } ended)
@@ -262,8 +259,7 @@ internal sealed class DirectUploadService(
         }
         catch (ImageServiceException e) when (e.Kind == ImageErrorKind.Conflict)
         {
-            throw new ImageServiceException(ImageErrorKind.Conflict,
-                $"Upload {upload.UploadId:D} is being completed by another request. Retry in a few seconds to get its image. ({e.Message})");
+            throw BeingCompleted(upload, why: e.Message);
         }
         finally
         {
@@ -331,8 +327,8 @@ internal sealed class DirectUploadService(
 
     /// <summary>When a version 7 UUID was made: its first 48 bits are the Unix time in milliseconds.</summary>
     private static DateTimeOffset CreatedAt(Guid uploadId) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(uploadId.ToString("N").AsSpan(0, 12), System.Globalization.NumberStyles.HexNumber,
-            System.Globalization.CultureInfo.InvariantCulture));
+        DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(uploadId.ToString("N").AsSpan(0, 12), NumberStyles.HexNumber,
+            CultureInfo.InvariantCulture));
 
     /// <summary>The upload once it has ended, polled for at most <paramref name="patience"/>; null while it is still open.</summary>
     private async Task<DirectUpload?> WaitForEndAsync(DirectUpload upload, TimeSpan patience, CancellationToken cancellationToken)
@@ -362,8 +358,8 @@ internal sealed class DirectUploadService(
         return new UploadOutcome(record, Replayed: true);
     }
 
-    /// <summary>Copies the raw object into the staging folder, hashing it; null when it is not there. Reads one byte
-    /// more than declared at most, which is enough to tell that it is too long.</summary>
+    /// <summary>Copies the raw object into the staging folder, hashing it; null when it is not there. Stops at the first
+    /// read past the declared size, which is enough to tell that it is too long.</summary>
     private async Task<(string Path, long Length, string Sha256)?> StageAsync(DirectUpload upload, CancellationToken cancellationToken)
     {
         await using var blob = await blobs.OpenReadAsync(upload.RawKey, cancellationToken);
@@ -380,21 +376,9 @@ internal sealed class DirectUploadService(
         var path = Path.Combine(staging.Folder, StagedFileNames.New(".direct"));
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            long length = 0;
-            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, useAsync: true))
-            {
-                var buffer = new byte[81920];
-                int read;
-                while (length <= upload.SizeBytes && (read = await blob.Stream.ReadAsync(buffer, cancellationToken)) > 0)
-                {
-                    length += read;
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                }
-            }
-
-            return (path, length, Convert.ToHexStringLower(hash.GetHashAndReset()));
+            // A length above the declared size comes back without a hash; Recheck refuses it.
+            var (length, sha256) = await StagedCopy.WriteAsync(blob.Stream, path, upload.SizeBytes, hash: true, cancellationToken);
+            return (path, length, sha256 ?? "");
         }
         catch (Exception e)
         {
@@ -443,6 +427,12 @@ internal sealed class DirectUploadService(
             logger.LogWarning(e, "Could not delete the raw file of upload {UploadId}", upload.UploadId);
         }
     }
+
+    private static ImageServiceException NoSuchUpload(Guid uploadId) => ImageServiceException.NotFound(
+        $"There is no upload {uploadId:D}, or its time to complete has passed. Start again with POST /uploads.");
+
+    private static ImageServiceException BeingCompleted(DirectUpload upload, string? why) => new(ImageErrorKind.Conflict,
+        $"Upload {upload.UploadId:D} is being completed by another request. Retry in a few seconds to get its image.{(why is null ? "" : $" ({why})")}");
 
     /// <summary>Refusals that the same bytes would earn again; anything else (busy, a store down) may pass on a retry.</summary>
     private static bool IsFinal(ImageErrorKind kind) =>
