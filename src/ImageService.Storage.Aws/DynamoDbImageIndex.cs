@@ -15,7 +15,7 @@ namespace ImageService.Storage.Aws;
 /// edge left behind by a failure, an index that lags a delete, or a record not yet committed never shows.
 /// No request path scans; only the sweeper's orphan clean-up does.
 /// </summary>
-public sealed class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions options, BatchRetryBudget? batchRetry = null) : IImageIndex
+public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions options, BatchRetryBudget? batchRetry = null) : IImageIndex
 {
     /// <summary>The most keys one BatchGetItem may name.</summary>
     private const int BatchGetLimit = 100;

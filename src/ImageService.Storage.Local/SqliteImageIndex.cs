@@ -14,7 +14,7 @@ namespace ImageService.Storage.Local;
 /// their own table with the sort key copied in, so a tag filter (with or without a user) is one index range
 /// read too. Only committed records are listed.
 /// </summary>
-public sealed class SqliteImageIndex : IImageIndex
+public sealed partial class SqliteImageIndex : IImageIndex
 {
     private readonly SqliteDatabase database;
 
