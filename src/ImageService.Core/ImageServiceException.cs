@@ -25,6 +25,8 @@ public enum ImageErrorKind
     TooManyAtOnce,
     /// <summary>The request body arrived too slowly.</summary>
     TooSlow,
+    /// <summary>The request was conditional on a version of the resource that is no longer current.</summary>
+    PreconditionFailed,
 }
 
 /// <summary>A failure caused by the client's request; its message is safe to show to that client.</summary>
@@ -42,4 +44,6 @@ public sealed class ImageServiceException(ImageErrorKind kind, string detail) : 
     public static ImageServiceException Busy(string detail) => new(ImageErrorKind.Busy, detail);
     public static ImageServiceException TooManyAtOnce(string detail) => new(ImageErrorKind.TooManyAtOnce, detail);
     public static ImageServiceException TooSlow(string detail) => new(ImageErrorKind.TooSlow, detail);
+    public static ImageServiceException Conflict(string detail) => new(ImageErrorKind.Conflict, detail);
+    public static ImageServiceException PreconditionFailed(string detail) => new(ImageErrorKind.PreconditionFailed, detail);
 }

@@ -6,6 +6,8 @@ using ImageService.Core.Images;
 using ImageService.Core.Listing;
 using ImageService.Core.Ports;
 
+using static ImageService.Storage.Aws.DynamoDbValues;
+
 namespace ImageService.Storage.Aws;
 
 /// <summary>
@@ -14,6 +16,13 @@ namespace ImageService.Storage.Aws;
 /// it; every list reads keys from an index and then the records themselves with a consistent read, so an
 /// edge left behind by a failure, an index that lags a delete, or a record not yet committed never shows.
 /// No request path scans; only the sweeper's orphan clean-up does.
+/// <para>An edit is one conditional update of the record (on its version), which also notes in <c>edge_debt</c> the
+/// tags whose edges must move and puts the record in <c>by_unsettled</c>; then the edges move, and the debt is cleared.
+/// Each edge carries the record version that last wrote it, and a write only lands on an edge of a lower version, so
+/// edits that settle out of order leave every edge as the newest one says. A removed tag's edge becomes a tombstone that
+/// no index holds and that expires by TTL, so a late write of an older edit cannot bring it back. Lists check each
+/// record's tags, so an edge not yet moved never shows an image under a tag it no longer has; the sweeper settles an
+/// edit that a failure interrupted.</para>
 /// </summary>
 public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorageOptions options, BatchRetryBudget? batchRetry = null) : IImageIndex
 {
@@ -21,6 +30,9 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
     private const int BatchGetLimit = 100;
 
     private const string Store = "The DynamoDB index";
+
+    /// <summary>How long the tombstone of a removed tag's edge is kept: far longer than any request lives.</summary>
+    private static readonly TimeSpan TombstoneLifetime = TimeSpan.FromDays(1);
     private readonly BatchRetryBudget batchRetry = batchRetry ?? new();
 
     public async Task<bool> TryAddAsync(ImageRecord record, CancellationToken cancellationToken)
@@ -67,7 +79,10 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
         return true;
     }
 
-    public async Task<ImageRecord?> GetAsync(Guid imageId, CancellationToken cancellationToken)
+    public async Task<ImageRecord?> GetAsync(Guid imageId, CancellationToken cancellationToken) =>
+        await GetItemAsync(imageId, cancellationToken) is { } item ? DynamoDbItems.ToRecord(item) : null;
+
+    private async Task<Dictionary<string, AttributeValue>?> GetItemAsync(Guid imageId, CancellationToken cancellationToken)
     {
         var response = await AwsFailures.Guard(Store, () => dynamo.GetItemAsync(new GetItemRequest
         {
@@ -75,7 +90,154 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
             Key = DynamoDbItems.Key(imageId, DynamoDbKeys.RecordSortKey),
             ConsistentRead = true,
         }, cancellationToken));
-        return response.Item is { Count: > 0 } item ? DynamoDbItems.ToRecord(item) : null;
+        return response.Item is { Count: > 0 } item ? item : null;
+    }
+
+    public async Task<ImageRecord?> TryEditAsync(ImageRecord current, ImageRecord edited, CancellationToken cancellationToken)
+    {
+        // The tags whose edges move: the condition on the version makes current.Tags exactly what is stored.
+        var moved = current.Tags.Except(edited.Tags, StringComparer.Ordinal).Union(edited.Tags.Except(current.Tags, StringComparer.Ordinal), StringComparer.Ordinal).ToList();
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":committed"] = S(DynamoDbItems.StateName(ImageState.Committed)),
+            [":expected"] = N(current.Version),
+            [":version"] = N(edited.Version),
+            [":caption"] = S(edited.Caption),
+            [":tags"] = new() { L = [.. edited.Tags.Select(S)] },
+            [":updated"] = N(edited.UpdatedAt.ToUnixTimeMilliseconds()),
+        };
+        var set = "SET caption = :caption, tags = :tags, updated_at = :updated, version = :version";
+        if (edited.AltText is not null)
+        {
+            set += ", alt_text = :alt";
+            values[":alt"] = S(edited.AltText);
+        }
+
+        if (moved.Count > 0)
+        {
+            set += ", unsettled_pk = :unsettled";
+            values[":unsettled"] = S(DynamoDbKeys.Unsettled(DynamoDbKeys.ShardOf(edited.ImageId)));
+            values[":moved"] = new() { SS = moved };
+        }
+
+        var expression = set + (edited.AltText is null ? " REMOVE alt_text" : "") + (moved.Count > 0 ? " ADD edge_debt :moved" : "");
+        UpdateItemResponse response;
+        try
+        {
+            response = await AwsFailures.Guard(Store, () => dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = options.Table,
+                Key = DynamoDbItems.Key(edited.ImageId, DynamoDbKeys.RecordSortKey),
+                UpdateExpression = expression,
+                // Records from before versions have none: they are at version 1.
+                ConditionExpression = current.Version == 1
+                    ? "#state = :committed AND (attribute_not_exists(version) OR version = :expected)"
+                    : "#state = :committed AND version = :expected",
+                ExpressionAttributeNames = new() { ["#state"] = "state" },
+                ExpressionAttributeValues = values,
+                ReturnValues = ReturnValue.ALL_NEW,
+            }, cancellationToken));
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return null;
+        }
+
+        await SettleEdgesAsync(response.Attributes, cancellationToken);
+        return DynamoDbItems.ToRecord(response.Attributes);
+    }
+
+    public async Task<int> SettleEditsAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var settled = 0;
+        foreach (var partition in DynamoDbKeys.UnsettledPartitions)
+        {
+            var request = new QueryRequest
+            {
+                TableName = options.Table,
+                IndexName = DynamoDbKeys.ByUnsettled,
+                KeyConditionExpression = "unsettled_pk = :u",
+                ExpressionAttributeValues = new() { [":u"] = S(partition) },
+            };
+            do
+            {
+                var page = await AwsFailures.Guard(Store, () => dynamo.QueryAsync(request, cancellationToken));
+                var ids = (page.Items ?? []).Select(i => DynamoDbKeys.ImageIdFromPartition(i["pk"].S)).Distinct().ToList();
+                foreach (var chunk in ids.Chunk(BatchGetLimit))
+                {
+                    foreach (var item in await GetItemsAsync(chunk, cancellationToken))
+                    {
+                        var record = DynamoDbItems.ToRecord(item);
+                        if (record.State == ImageState.Committed && DynamoDbItems.EdgeDebt(item).Count > 0 && record.UpdatedAt < before)
+                        {
+                            await SettleEdgesAsync(item, cancellationToken);
+                            settled++;
+                        }
+                    }
+                }
+
+                request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+            }
+            while (request.ExclusiveStartKey is not null);
+        }
+
+        return settled;
+    }
+
+    /// <summary>Moves the edges an edit noted in the record <paramref name="item"/>, then clears the note if no newer edit
+    /// came since. Every step may run twice, or after a newer edit's: an edge write lands only on a lower version.</summary>
+    private async Task SettleEdgesAsync(Dictionary<string, AttributeValue> item, CancellationToken cancellationToken)
+    {
+        var debt = DynamoDbItems.EdgeDebt(item);
+        if (debt.Count == 0)
+        {
+            return;
+        }
+
+        var record = DynamoDbItems.ToRecord(item);
+        var expires = (record.UpdatedAt + TombstoneLifetime).ToUnixTimeSeconds();
+        await Task.WhenAll(debt.Select(tag =>
+        {
+            var live = record.Tags.Contains(tag, StringComparer.Ordinal);
+            var values = new Dictionary<string, AttributeValue> { [":version"] = N(record.Version) };
+            string expression;
+            if (live)
+            {
+                var edge = DynamoDbItems.TagEdge(record, tag);
+                (values[":tag"], values[":user_tag"], values[":sort"]) = (edge["tag_pk"], edge["user_tag_pk"], edge["sort"]);
+                expression = "SET tag_pk = :tag, user_tag_pk = :user_tag, sort = :sort, edge_version = :version REMOVE expires_at_epoch";
+            }
+            else
+            {
+                values[":expires"] = N(expires);
+                expression = "SET edge_version = :version, expires_at_epoch = :expires REMOVE tag_pk, user_tag_pk, sort";
+            }
+
+            return DynamoDbValues.ConditionalWriteAsync(Store, () => dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = options.Table,
+                Key = DynamoDbItems.Key(record.ImageId, DynamoDbKeys.TagEdge(tag)),
+                UpdateExpression = expression,
+                ConditionExpression = "attribute_not_exists(edge_version) OR edge_version < :version",
+                ExpressionAttributeValues = values,
+            }, cancellationToken));
+        }));
+
+        // Cleared only while the record is still at this version and committed: a newer edit clears its own (a superset),
+        // and a delete that started meanwhile needs its place in by_unsettled.
+        await DynamoDbValues.ConditionalWriteAsync(Store, () => dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = options.Table,
+            Key = DynamoDbItems.Key(record.ImageId, DynamoDbKeys.RecordSortKey),
+            UpdateExpression = "REMOVE edge_debt, unsettled_pk",
+            ConditionExpression = "#state = :committed AND version = :version",
+            ExpressionAttributeNames = new() { ["#state"] = "state" },
+            ExpressionAttributeValues = new()
+            {
+                [":committed"] = S(DynamoDbItems.StateName(ImageState.Committed)),
+                [":version"] = N(record.Version),
+            },
+        }, cancellationToken));
     }
 
     public async Task<IReadOnlyList<ImageRecord>> ListAsync(IndexQuery query, CancellationToken cancellationToken)
@@ -93,8 +255,10 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
             }
 
             var records = await GetRecordsAsync(candidates.Select(c => c.ImageId), cancellationToken);
+            // An edge an edit has not yet moved (or a failure left) names a tag the record no longer has: skip it.
             results.AddRange(candidates
-                .Where(c => records.TryGetValue(c.ImageId, out var record) && record.State == ImageState.Committed)
+                .Where(c => records.TryGetValue(c.ImageId, out var record) && record.State == ImageState.Committed
+                    && (query.Tag is null || record.Tags.Contains(query.Tag, StringComparer.Ordinal)))
                 .Select(c => records[c.ImageId]));
             if (candidates.Count < need)
             {
@@ -144,7 +308,8 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
 
     public async Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken)
     {
-        var record = await GetAsync(imageId, cancellationToken);
+        var item = await GetItemAsync(imageId, cancellationToken);
+        var record = item is null ? null : DynamoDbItems.ToRecord(item);
         if (record is null || record.State != expected)
         {
             return false;
@@ -167,8 +332,8 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
         }
 
         // The record decides; edges left by a failure or a cancellation here are skipped by every list and
-        // removed by the sweeper, so the caller's token may stop the clean-up.
-        await DeleteItemsAsync(record, cancellationToken);
+        // removed by the sweeper, so the caller's token may stop the clean-up. An unsettled edit's edges go too.
+        await DeleteItemsAsync(record, cancellationToken, DynamoDbItems.EdgeDebt(item!));
         return true;
     }
 
@@ -302,9 +467,12 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
             .Take(limit)];
     }
 
-    private async Task<Dictionary<Guid, ImageRecord>> GetRecordsAsync(IEnumerable<Guid> imageIds, CancellationToken cancellationToken)
+    private async Task<Dictionary<Guid, ImageRecord>> GetRecordsAsync(IEnumerable<Guid> imageIds, CancellationToken cancellationToken) =>
+        (await GetItemsAsync(imageIds, cancellationToken)).Select(DynamoDbItems.ToRecord).DistinctBy(record => record.ImageId).ToDictionary(record => record.ImageId);
+
+    private async Task<List<Dictionary<string, AttributeValue>>> GetItemsAsync(IEnumerable<Guid> imageIds, CancellationToken cancellationToken)
     {
-        var records = new Dictionary<Guid, ImageRecord>();
+        var items = new List<Dictionary<string, AttributeValue>>();
         foreach (var chunk in imageIds.Chunk(BatchGetLimit))
         {
             var pending = new Dictionary<string, KeysAndAttributes>
@@ -316,22 +484,17 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
                 await batchRetry.BeforeAttemptAsync(attempt, "keys of a batch read", cancellationToken);
                 var request = new BatchGetItemRequest { RequestItems = pending };
                 var response = await AwsFailures.Guard(Store, () => dynamo.BatchGetItemAsync(request, cancellationToken));
-                foreach (var item in response.Responses?.GetValueOrDefault(options.Table) ?? [])
-                {
-                    var record = DynamoDbItems.ToRecord(item);
-                    records[record.ImageId] = record;
-                }
-
+                items.AddRange(response.Responses?.GetValueOrDefault(options.Table) ?? []);
                 pending = response.UnprocessedKeys ?? [];
             }
         }
 
-        return records;
+        return items;
     }
 
-    private Task DeleteItemsAsync(ImageRecord record, CancellationToken cancellationToken) =>
+    private Task DeleteItemsAsync(ImageRecord record, CancellationToken cancellationToken, IEnumerable<string>? moreTags = null) =>
         WriteAsync(
-            record.Tags.Select(tag => new WriteRequest(new DeleteRequest(DynamoDbItems.Key(record.ImageId, DynamoDbKeys.TagEdge(tag)))))
+            record.Tags.Union(moreTags ?? [], StringComparer.Ordinal).Select(tag => new WriteRequest(new DeleteRequest(DynamoDbItems.Key(record.ImageId, DynamoDbKeys.TagEdge(tag)))))
                 .Append(new WriteRequest(new DeleteRequest(DynamoDbItems.Key(record.ImageId, DynamoDbKeys.RecordSortKey)))),
             cancellationToken);
 

@@ -42,6 +42,12 @@ internal static class DynamoDbItems
             }
         }
 
+        if (record.Version != 1)
+        {
+            item["version"] = N(record.Version);
+            item["updated_at"] = N(record.UpdatedAt.ToUnixTimeMilliseconds());
+        }
+
         if (record.State != ImageState.Committed)
         {
             item["unsettled_pk"] = S(DynamoDbKeys.Unsettled(DynamoDbKeys.ShardOf(record.ImageId)));
@@ -87,5 +93,11 @@ internal static class DynamoDbItems
         AltText = item.TryGetValue("alt_text", out var altText) ? altText.S : null,
         Placeholder = item.TryGetValue("placeholder", out var placeholder) ? placeholder.S : null,
         DominantColor = item.TryGetValue("dominant_color", out var color) ? color.S : null,
+        Version = item.TryGetValue("version", out var version) ? Long(version) : 1,
+        UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(item.TryGetValue("updated_at", out var updated) ? updated : item["created_at"])),
     };
+
+    /// <summary>The tags whose edges an edit has still to move (see <see cref="DynamoDbImageIndex"/>); none when settled.</summary>
+    public static IReadOnlyList<string> EdgeDebt(Dictionary<string, AttributeValue> item) =>
+        item.TryGetValue("edge_debt", out var debt) ? debt.SS ?? [] : [];
 }

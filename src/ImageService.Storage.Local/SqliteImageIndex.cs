@@ -39,6 +39,12 @@ public sealed partial class SqliteImageIndex : IImageIndex
 
     public Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken) => SqliteFailures.Guard(() => RemoveCoreAsync(imageId, expected, cancellationToken));
 
+    public Task<ImageRecord?> TryEditAsync(ImageRecord current, ImageRecord edited, CancellationToken cancellationToken) =>
+        SqliteFailures.Guard(() => TryEditCoreAsync(edited, current.Version, cancellationToken));
+
+    /// <summary>Nothing to settle: an edit's record and tag rows change in one transaction.</summary>
+    public Task<int> SettleEditsAsync(DateTimeOffset before, CancellationToken cancellationToken) => Task.FromResult(0);
+
     public Task ProbeAsync(CancellationToken cancellationToken) => SqliteFailures.Guard(async () =>
     {
         await ProbeCoreAsync(cancellationToken);
@@ -77,6 +83,13 @@ public sealed partial class SqliteImageIndex : IImageIndex
             return false;
         }
 
+        await InsertTagsAsync(connection, transaction, record, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    private static async Task InsertTagsAsync(SqliteConnection connection, SqliteTransaction transaction, ImageRecord record, CancellationToken cancellationToken)
+    {
         foreach (var tag in record.Tags)
         {
             await using var tagInsert = connection.CreateCommand();
@@ -88,9 +101,6 @@ public sealed partial class SqliteImageIndex : IImageIndex
             tagInsert.Parameters.AddWithValue("$id", Id(record.ImageId));
             await tagInsert.ExecuteNonQueryAsync(cancellationToken);
         }
-
-        await transaction.CommitAsync(cancellationToken);
-        return true;
     }
 
     private async Task<ImageRecord?> GetCoreAsync(Guid imageId, CancellationToken cancellationToken)
@@ -145,6 +155,53 @@ public sealed partial class SqliteImageIndex : IImageIndex
         command.Parameters.AddWithValue("$to", StateName(to));
         command.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    private async Task<ImageRecord?> TryEditCoreAsync(ImageRecord edited, long expectedVersion, CancellationToken cancellationToken)
+    {
+        await using var connection = Open();
+        await using var transaction = connection.BeginTransaction();
+        await using (var update = connection.CreateCommand())
+        {
+            update.Transaction = transaction;
+            update.CommandText = """
+                UPDATE images SET caption = $caption, tags = $tags, alt_text = $alt, updated_at = $updated, version = $expected + 1
+                WHERE image_id = $id AND state = 'committed' AND version = $expected
+                """;
+            update.Parameters.AddWithValue("$id", Id(edited.ImageId));
+            update.Parameters.AddWithValue("$caption", edited.Caption);
+            update.Parameters.AddWithValue("$tags", JsonSerializer.Serialize(edited.Tags, LocalJsonContext.Default.IReadOnlyListString));
+            update.Parameters.AddWithValue("$alt", (object?)edited.AltText ?? DBNull.Value);
+            update.Parameters.AddWithValue("$updated", edited.UpdatedAt.ToUnixTimeMilliseconds());
+            update.Parameters.AddWithValue("$expected", expectedVersion);
+            if (await update.ExecuteNonQueryAsync(cancellationToken) == 0)
+            {
+                return null;
+            }
+        }
+
+        // The tag rows carry the record's user and sort key, which an edit never changes: replace them all.
+        await using (var clear = connection.CreateCommand())
+        {
+            clear.Transaction = transaction;
+            clear.CommandText = "DELETE FROM image_tags WHERE image_id = $id";
+            clear.Parameters.AddWithValue("$id", Id(edited.ImageId));
+            await clear.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        ImageRecord? stored;
+        await using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = $"SELECT {SqliteSchema.Columns} FROM images i WHERE i.image_id = $id";
+            select.Parameters.AddWithValue("$id", Id(edited.ImageId));
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            stored = await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+        }
+
+        await InsertTagsAsync(connection, transaction, stored!, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return stored;
     }
 
     private async Task<bool> RemoveCoreAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken)
@@ -244,6 +301,8 @@ public sealed partial class SqliteImageIndex : IImageIndex
         AltText = reader.IsDBNull(13) ? null : reader.GetString(13),
         Placeholder = reader.IsDBNull(14) ? null : reader.GetString(14),
         DominantColor = reader.IsDBNull(15) ? null : reader.GetString(15),
+        Version = reader.GetInt64(16),
+        UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.IsDBNull(17) ? reader.GetInt64(4) : reader.GetInt64(17)),
     };
 
     private static string StateName(ImageState state) => state.ToString().ToLowerInvariant();

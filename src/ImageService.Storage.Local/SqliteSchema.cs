@@ -23,7 +23,9 @@ internal static class SqliteSchema
             state_changed_at INTEGER NOT NULL DEFAULT 0,
             alt_text     TEXT,
             placeholder  TEXT,
-            dominant_color TEXT
+            dominant_color TEXT,
+            version      INTEGER NOT NULL DEFAULT 1,
+            updated_at   INTEGER
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS images_by_time ON images (created_at DESC, image_id DESC);
         CREATE INDEX IF NOT EXISTS images_by_user ON images (user_id, created_at DESC, image_id DESC);
@@ -51,10 +53,12 @@ internal static class SqliteSchema
         ("alt_text", "ALTER TABLE images ADD COLUMN alt_text TEXT"),
         ("placeholder", "ALTER TABLE images ADD COLUMN placeholder TEXT"),
         ("dominant_color", "ALTER TABLE images ADD COLUMN dominant_color TEXT"),
+        ("version", "ALTER TABLE images ADD COLUMN version INTEGER NOT NULL DEFAULT 1"),
+        ("updated_at", "ALTER TABLE images ADD COLUMN updated_at INTEGER"),
     ];
 
     public const string Columns =
-        "i.image_id, i.user_id, i.caption, i.tags, i.created_at, i.width, i.height, i.content_type, i.size_bytes, i.sha256, i.variants, i.state, i.state_changed_at, i.alt_text, i.placeholder, i.dominant_color";
+        "i.image_id, i.user_id, i.caption, i.tags, i.created_at, i.width, i.height, i.content_type, i.size_bytes, i.sha256, i.variants, i.state, i.state_changed_at, i.alt_text, i.placeholder, i.dominant_color, i.version, i.updated_at";
 
     /// <summary>A tag filter reads image_tags (which carries user_id and the sort key); otherwise images itself.</summary>
     public static string ListQuery(IndexQuery query)

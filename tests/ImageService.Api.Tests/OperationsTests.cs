@@ -151,6 +151,10 @@ public sealed class OperationsTests
 
         public Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken) => throw new IOException(Secret);
 
+        public Task<ImageRecord?> TryEditAsync(ImageRecord current, ImageRecord edited, CancellationToken cancellationToken) => throw new IOException(Secret);
+
+        public Task<int> SettleEditsAsync(DateTimeOffset before, CancellationToken cancellationToken) => throw new IOException(Secret);
+
         public IAsyncEnumerable<ImageRecord> ListUnsettledAsync(DateTimeOffset before, CancellationToken cancellationToken) => throw new IOException(Secret);
 
         public Task<OrphanEntriesPage> RemoveOrphanEntriesAsync(string? from, int maxItems, CancellationToken cancellationToken) =>

@@ -27,6 +27,11 @@ public abstract class DelegatingImageIndex(IImageIndex inner) : IImageIndex
     public virtual Task<OrphanEntriesPage> RemoveOrphanEntriesAsync(string? from, int maxItems, CancellationToken cancellationToken) =>
         Inner.RemoveOrphanEntriesAsync(from, maxItems, cancellationToken);
 
+    public virtual Task<ImageRecord?> TryEditAsync(ImageRecord current, ImageRecord edited, CancellationToken cancellationToken) =>
+        Inner.TryEditAsync(current, edited, cancellationToken);
+
+    public virtual Task<int> SettleEditsAsync(DateTimeOffset before, CancellationToken cancellationToken) => Inner.SettleEditsAsync(before, cancellationToken);
+
     public virtual Task ProbeAsync(CancellationToken cancellationToken) => Inner.ProbeAsync(cancellationToken);
 }
 

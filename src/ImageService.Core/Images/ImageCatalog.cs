@@ -78,6 +78,63 @@ public sealed class ImageCatalog(
         return true;
     }
 
+    /// <summary>
+    /// Applies a patch to a committed image and answers the record as stored. <paramref name="versionMatches"/> is the
+    /// client's precondition (its <c>If-Match</c>), null when it has none: then the patch is applied to whatever version
+    /// is current, retried when another edit lands in between (a merge patch means the same on any version). An
+    /// authenticated caller may only edit their own images.
+    /// </summary>
+    public async Task<ImageRecord> EditAsync(Guid imageId, ImageEdit edit, Func<long, bool>? versionMatches, Caller caller, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var record = await GetAsync(imageId, cancellationToken) ?? throw NoSuchImage(imageId);
+            if (caller.IsAuthenticated && record.UserId != caller.UserId)
+            {
+                throw ImageServiceException.NotOwner($"Image {imageId:D} belongs to another user; you can only edit your own images.");
+            }
+
+            if (versionMatches is not null && !versionMatches(record.Version))
+            {
+                throw Changed(imageId);
+            }
+
+            var edited = edit.Apply(record);
+            if (ReferenceEquals(edited, record))
+            {
+                return record; // nothing to change: no write, the version stays
+            }
+
+            var stored = await index.TryEditAsync(record, edited with { UpdatedAt = Now(), Version = record.Version + 1 }, cancellationToken);
+            if (stored is not null)
+            {
+                logger.LogInformation("Edited {ImageId} to version {Version}", imageId, stored.Version);
+                return stored;
+            }
+
+            // Deleted meanwhile (404 on the next read), or another edit won: the client's precondition no longer holds.
+            if (versionMatches is not null && await GetAsync(imageId, cancellationToken) is not null)
+            {
+                throw Changed(imageId);
+            }
+
+            if (attempt == MaxEditAttempts)
+            {
+                throw ImageServiceException.Conflict(
+                    $"Image {imageId:D} is being edited by others at this moment; {MaxEditAttempts} attempts lost to their edits. Try again.");
+            }
+        }
+    }
+
+    private const int MaxEditAttempts = 5;
+
+    private static ImageServiceException Changed(Guid imageId) => ImageServiceException.PreconditionFailed(
+        $"Image {imageId:D} was changed since the version your If-Match names. GET /images/{imageId:D} for the current version and its ETag, then apply your change to it.");
+
+    /// <summary>The 404 of an image that is not there (never was, or deleted, or not yet committed).</summary>
+    public static ImageServiceException NoSuchImage(Guid imageId) =>
+        ImageServiceException.NotFound($"There is no image with id {imageId:D}. It may have been deleted; GET /images lists the ones that exist.");
+
     /// <summary>Signs download links for the named variants (all of them when none are named).</summary>
     public async Task<SignedImage> SignAsync(ImageRecord record, CancellationToken cancellationToken, params string[] variantNames)
     {

@@ -24,6 +24,13 @@ public sealed record ImageRecord(
     /// <summary>The image's dominant colour, <c>#rrggbb</c>; null like <see cref="Placeholder"/>.</summary>
     public string? DominantColor { get; init; }
 
+    /// <summary>The version of the editable fields (caption, tags, alt text): 1 at upload, one more with every edit.
+    /// Clients see it as the ETag; a backfilled placeholder does not change it.</summary>
+    public long Version { get; init; } = 1;
+
+    /// <summary>When the editable fields last changed; <see cref="CreatedAt"/> until the first edit.</summary>
+    public DateTimeOffset UpdatedAt { get; init; } = CreatedAt;
+
     /// <summary>Where the image is in its life; only <see cref="ImageState.Committed"/> images are listed or viewable.</summary>
     public ImageState State { get; init; } = ImageState.Committed;
 

@@ -11,7 +11,7 @@ namespace ImageService.Core.Metadata;
 /// </summary>
 public static partial class UploadMetadataParser
 {
-    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 8 };
+    internal static readonly JsonDocumentOptions Options = new() { MaxDepth = 8 };
 
     /// <summary>Parses and checks the metadata; <paramref name="defaultUserId"/> stands in for a missing <c>user_id</c>
     /// (the signed-in user, when there is one).</summary>
@@ -81,45 +81,40 @@ public static partial class UploadMetadataParser
         return userId;
     }
 
-    private static string ReadCaption(JsonElement root)
-    {
-        if (!root.TryGetProperty("caption", out var element) || element.ValueKind == JsonValueKind.Null)
-        {
-            return "";
-        }
+    private static string ReadCaption(JsonElement root) =>
+        root.TryGetProperty("caption", out var element) && element.ValueKind != JsonValueKind.Null ? Caption(element, "metadata.caption") : "";
 
+    private static string? ReadAltText(JsonElement root) =>
+        root.TryGetProperty("alt_text", out var element) && element.ValueKind != JsonValueKind.Null ? AltText(element, "metadata.alt_text") : null;
+
+    private static List<string> ReadTags(JsonElement root, string caption) =>
+        WithCaptionTags(root.TryGetProperty("tags", out var element) && element.ValueKind != JsonValueKind.Null ? TagList(element, "metadata.tags") : [], caption);
+
+    /// <summary>A caption, trimmed; <paramref name="name"/> is how the field is called in the message of a violation.</summary>
+    internal static string Caption(JsonElement element, string name)
+    {
         if (element.ValueKind != JsonValueKind.String)
         {
-            throw ImageServiceException.Invalid($"'metadata.caption' must be a string, not {Describe(element.ValueKind)}.");
+            throw ImageServiceException.Invalid($"'{name}' must be a string, not {Describe(element.ValueKind)}.");
         }
 
         var caption = element.GetString()!.Trim();
         var length = caption.EnumerateRunes().Count();
         if (length > UploadLimits.MaxCaptionLength)
         {
-            throw ImageServiceException.Invalid(
-                $"'metadata.caption' has {length} characters; the limit is {UploadLimits.MaxCaptionLength}.");
+            throw ImageServiceException.Invalid($"'{name}' has {length} characters; the limit is {UploadLimits.MaxCaptionLength}.");
         }
 
-        if (caption.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
-        {
-            throw ImageServiceException.Invalid("'metadata.caption' contains control characters; only line breaks and tabs are allowed.");
-        }
-
+        RefuseControlCharacters(caption, name);
         return caption;
     }
 
     /// <summary>A description of the image for people who cannot see it: trimmed, empty meaning none.</summary>
-    private static string? ReadAltText(JsonElement root)
+    internal static string? AltText(JsonElement element, string name)
     {
-        if (!root.TryGetProperty("alt_text", out var element) || element.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
         if (element.ValueKind != JsonValueKind.String)
         {
-            throw ImageServiceException.Invalid($"'metadata.alt_text' must be a string, not {Describe(element.ValueKind)}.");
+            throw ImageServiceException.Invalid($"'{name}' must be a string, not {Describe(element.ValueKind)}.");
         }
 
         var altText = element.GetString()!.Trim();
@@ -127,43 +122,42 @@ public static partial class UploadMetadataParser
         if (length > UploadLimits.MaxAltTextLength)
         {
             throw ImageServiceException.Invalid(
-                $"'metadata.alt_text' has {length} characters; the limit is {UploadLimits.MaxAltTextLength}. Describe what the image shows in a sentence or two.");
+                $"'{name}' has {length} characters; the limit is {UploadLimits.MaxAltTextLength}. Describe what the image shows in a sentence or two.");
         }
 
-        if (altText.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
-        {
-            throw ImageServiceException.Invalid("'metadata.alt_text' contains control characters; only line breaks and tabs are allowed.");
-        }
-
+        RefuseControlCharacters(altText, name);
         return altText.Length == 0 ? null : altText;
     }
 
-    private static List<string> ReadTags(JsonElement root, string caption)
+    /// <summary>The tags of an array, normalised, in order (not yet de-duplicated or counted).</summary>
+    internal static List<string> TagList(JsonElement element, string name)
     {
-        var tags = new List<string>();
-        if (root.TryGetProperty("tags", out var element) && element.ValueKind != JsonValueKind.Null)
+        if (element.ValueKind != JsonValueKind.Array)
         {
-            if (element.ValueKind != JsonValueKind.Array)
-            {
-                throw ImageServiceException.Invalid(
-                    $"'metadata.tags' must be an array of strings such as [\"travel\",\"beach\"], not {Describe(element.ValueKind)}.");
-            }
-
-            var index = 0;
-            foreach (var item in element.EnumerateArray())
-            {
-                if (item.ValueKind != JsonValueKind.String)
-                {
-                    throw ImageServiceException.Invalid($"'metadata.tags[{index}]' must be a string, not {Describe(item.ValueKind)}.");
-                }
-
-                var tag = Tags.Normalize(item.GetString()!) ?? throw ImageServiceException.Invalid(
-                    $"'metadata.tags[{index}]' is not a valid tag: a tag is 1–{UploadLimits.MaxTagLength} letters, digits or underscores, optionally starting with '#'.");
-                tags.Add(tag);
-                index++;
-            }
+            throw ImageServiceException.Invalid($"'{name}' must be an array of strings such as [\"travel\",\"beach\"], not {Describe(element.ValueKind)}.");
         }
 
+        var tags = new List<string>();
+        var index = 0;
+        foreach (var item in element.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String)
+            {
+                throw ImageServiceException.Invalid($"'{name}[{index}]' must be a string, not {Describe(item.ValueKind)}.");
+            }
+
+            var tag = Tags.Normalize(item.GetString()!) ?? throw ImageServiceException.Invalid(
+                $"'{name}[{index}]' is not a valid tag: a tag is 1–{UploadLimits.MaxTagLength} letters, digits or underscores, optionally starting with '#'.");
+            tags.Add(tag);
+            index++;
+        }
+
+        return tags;
+    }
+
+    /// <summary>The tags with the caption's hashtags added, each once, in order; refused when there are too many.</summary>
+    internal static List<string> WithCaptionTags(IEnumerable<string> tags, string caption)
+    {
         var distinct = tags.Concat(Tags.FromCaption(caption)).Distinct(StringComparer.Ordinal).ToList();
         if (distinct.Count > UploadLimits.MaxTags)
         {
@@ -174,7 +168,15 @@ public static partial class UploadMetadataParser
         return distinct;
     }
 
-    private static string Describe(JsonValueKind kind) => kind switch
+    private static void RefuseControlCharacters(string text, string name)
+    {
+        if (text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+        {
+            throw ImageServiceException.Invalid($"'{name}' contains control characters; only line breaks and tabs are allowed.");
+        }
+    }
+
+    internal static string Describe(JsonValueKind kind) => kind switch
     {
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",

@@ -25,6 +25,19 @@ public interface IImageIndex
     /// The cost must depend on the page size, not on how deep the page is.</summary>
     Task<IReadOnlyList<ImageRecord>> ListAsync(IndexQuery query, CancellationToken cancellationToken);
 
+    /// <summary>Replaces <paramref name="current"/>, a committed record as read, by <paramref name="edited"/>: the same
+    /// image with another caption, tags and alt text, its <see cref="ImageRecord.UpdatedAt"/>, and the version after
+    /// <paramref name="current"/>'s. Moves the tag entries, so that once this returns a list by a removed tag no longer finds
+    /// the image and a list by an added tag does. Returns the record as stored, or null, changing nothing, when it is
+    /// missing, not committed or no longer at <paramref name="current"/>'s version: of concurrent edits from one version,
+    /// exactly one succeeds. A failure part-way leaves the record edited or not, never between, and lists that never show
+    /// it under a tag it does not have; <see cref="SettleEditsAsync"/> finishes its tag entries.</summary>
+    Task<ImageRecord?> TryEditAsync(ImageRecord current, ImageRecord edited, CancellationToken cancellationToken);
+
+    /// <summary>Finishes the tag entries of edits that a failure interrupted and that were made before <paramref name="before"/>;
+    /// returns how many records it settled. Like <see cref="ListUnsettledAsync"/>, its cost is what there is to repair.</summary>
+    Task<int> SettleEditsAsync(DateTimeOffset before, CancellationToken cancellationToken);
+
     /// <summary>Removes the record if it is in <paramref name="expected"/>; returns false when there was none in that state.</summary>
     Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken);
 

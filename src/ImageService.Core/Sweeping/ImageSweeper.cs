@@ -15,7 +15,8 @@ public sealed class ImageSweeper(IImageIndex index, IBlobStore blobs, SweeperOpt
 {
     private const string ImagesPrefix = "images/";
 
-    /// <summary>Removes abandoned pending uploads with their blobs and finishes interrupted deletes.</summary>
+    /// <summary>Removes abandoned pending uploads with their blobs, finishes interrupted deletes, and settles the tag
+    /// entries of interrupted edits.</summary>
     public async Task<SweepReport> SweepAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -47,9 +48,12 @@ public sealed class ImageSweeper(IImageIndex index, IBlobStore blobs, SweeperOpt
             }
         }
 
-        var report = new SweepReport(abandoned, finished, failed);
-        logger.LogInformation("Swept: {AbandonedUploads} abandoned uploads, {FinishedDeletes} deletes finished, {Failed} failed",
-            report.AbandonedUploads, report.FinishedDeletes, report.Failed);
+        // An edit that a failure interrupted is as old as an interrupted delete when it is settled.
+        var edits = await index.SettleEditsAsync(deletingCutoff, cancellationToken);
+
+        var report = new SweepReport(abandoned, finished, failed) { EditsSettled = edits };
+        logger.LogInformation("Swept: {AbandonedUploads} abandoned uploads, {FinishedDeletes} deletes finished, {EditsSettled} edits settled, {Failed} failed",
+            report.AbandonedUploads, report.FinishedDeletes, report.EditsSettled, report.Failed);
         return report;
     }
 
@@ -152,6 +156,9 @@ public sealed class ImageSweeper(IImageIndex index, IBlobStore blobs, SweeperOpt
 /// to the next sweep.</summary>
 public sealed record SweepReport(int AbandonedUploads, int FinishedDeletes, int Failed = 0)
 {
+    /// <summary>Edits whose tag entries a failure left unmoved, settled now.</summary>
+    public int EditsSettled { get; init; }
+
     /// <summary>Direct uploads whose file arrived but which nobody completed before their form expired, completed now.</summary>
     public int DirectUploadsCompleted { get; init; }
 

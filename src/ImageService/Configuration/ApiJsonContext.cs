@@ -10,6 +10,7 @@ namespace ImageService.Configuration;
 /// <summary>Source-generated JSON metadata for every type the API writes (Native AOT has no reflection-based serializer).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DictionaryKeyPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(ImageResponse))]
+[JsonSerializable(typeof(ImageEditDescription))]
 [JsonSerializable(typeof(List<ImageSummaryResponse>))]
 [JsonSerializable(typeof(MessageResponse))]
 [JsonSerializable(typeof(LimitsResponse))]

@@ -33,6 +33,8 @@ internal static class ApiErrors
                 "Sign in first: send 'Authorization: Bearer <token>' with a valid, unexpired token. Reading images needs no token; uploading and deleting do.",
             StatusCodes.Status404NotFound => $"Nothing is served at {request.Method} {request.Path}. The API reference is at /scalar.",
             StatusCodes.Status405MethodNotAllowed => $"{request.Method} is not allowed on {request.Path}. The API reference is at /scalar.",
+            StatusCodes.Status415UnsupportedMediaType when HttpMethods.IsPatch(request.Method) =>
+                $"{request.Method} {request.Path} does not accept Content-Type '{request.ContentType}'. {Images.ImagesApi.EditBodyHint}",
             StatusCodes.Status415UnsupportedMediaType =>
                 $"{request.Method} {request.Path} does not accept Content-Type '{request.ContentType}'. POST /images takes multipart/form-data with a 'file' part and a 'metadata' part.",
             _ => null,

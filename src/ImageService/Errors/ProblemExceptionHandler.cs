@@ -64,6 +64,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         ImageErrorKind.Busy => StatusCodes.Status503ServiceUnavailable,
         ImageErrorKind.TooManyAtOnce => StatusCodes.Status429TooManyRequests,
         ImageErrorKind.TooSlow => StatusCodes.Status408RequestTimeout,
+        ImageErrorKind.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
         _ => StatusCodes.Status400BadRequest,
     };
 
@@ -80,6 +81,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         ImageErrorKind.Busy => "Too busy for this upload",
         ImageErrorKind.TooManyAtOnce => "Too many uploads at once",
         ImageErrorKind.TooSlow => "Upload too slow",
+        ImageErrorKind.PreconditionFailed => "Changed since you read it",
         _ => "Invalid request",
     };
 }

@@ -29,6 +29,12 @@ public sealed record ImageResponse(
     /// <summary>The image's dominant colour, <c>#rrggbb</c>.</summary>
     public string? DominantColor { get; init; }
 
+    /// <summary>When the caption, tags or alt text last changed (<see cref="CreatedAt"/> until the first edit).</summary>
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>The version of the caption, tags and alt text, as in the ETag header.</summary>
+    public long Version { get; init; }
+
     /// <summary>Set on upload responses only.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     [JsonPropertyOrder(-1)]
@@ -44,6 +50,8 @@ public sealed record ImageResponse(
             AltText = r.AltText,
             Placeholder = r.Placeholder,
             DominantColor = r.DominantColor,
+            UpdatedAt = r.UpdatedAt,
+            Version = r.Version,
         };
     }
 }
@@ -76,6 +84,10 @@ public sealed record ImageSummaryResponse(
 }
 
 public sealed record MessageResponse(string Message);
+
+/// <summary>Describes the body of PATCH /images/{image_id} for the OpenAPI document: a JSON merge patch in which a
+/// missing field stays as it is and null removes it.</summary>
+public sealed record ImageEditDescription(string? Caption, IReadOnlyList<string>? Tags, string? AltText);
 
 /// <summary>Describes the upload form for the OpenAPI document; the endpoint reads the body itself, streaming.</summary>
 public sealed record UploadFormDescription(IFormFile File, string Metadata);

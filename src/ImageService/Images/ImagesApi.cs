@@ -3,6 +3,10 @@ using ImageService.Core;
 using ImageService.RateLimits;
 using ImageService.Core.Images;
 using ImageService.Core.Listing;
+using ImageService.Core.Metadata;
+using ImageService.Core.Processing;
+using ImageService.Http;
+using Microsoft.Net.Http.Headers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -12,6 +16,11 @@ internal static class ImagesApi
 {
     private const string Uploaded = "Image uploaded successfully";
     private const string Deleted = "Image deleted successfully";
+    private const string MergePatch = "application/merge-patch+json";
+
+    /// <summary>What an edit's body must be, for every answer that refuses one for its type.</summary>
+    internal const string EditBodyHint =
+        "PATCH /images/{image_id} takes " + MergePatch + " (or application/json): the fields to change, e.g. {\"caption\":\"Sunset #beach\",\"alt_text\":\"The sun setting over a calm sea\"}.";
 
     public static IEndpointRouteBuilder MapImagesApi(this IEndpointRouteBuilder app)
     {
@@ -38,7 +47,24 @@ internal static class ImagesApi
         images.MapGet("/{image_id}", GetImage)
             .WithSummary("Get an image's record and signed download links (or a redirect to the image)")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .AddOpenApiOperationTransformer(ImageETagsDocs.DescribeView);
+        images.MapPatch("/{image_id}", EditImage)
+            .WithSummary("Change an image's caption, tags or alt text (a JSON merge patch; If-Match with the ETag to edit only the version you read)")
+            .RequireAuthorization(AuthSetup.WritePolicy)
+            .RequireRateLimiting(UploadRateLimits.EditPolicy)
+            .Accepts<ImageEditDescription>(MergePatch, "application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .AddOpenApiOperationTransformer(ImageETagsDocs.DescribeEdit);
         images.MapDelete("/{image_id}", DeleteImage)
             .WithSummary("Delete an image, its variants and its metadata")
             .RequireAuthorization(AuthSetup.WritePolicy)
@@ -117,11 +143,32 @@ internal static class ImagesApi
         CancellationToken cancellationToken)
     {
         var id = ImageCatalog.ParseImageId(imageId);
-        var record = await catalog.GetAsync(id, cancellationToken) ?? throw NoSuchImage(id);
+        var record = await catalog.GetAsync(id, cancellationToken) ?? throw ImageCatalog.NoSuchImage(id);
         var response = ImageResponse.From(await catalog.SignAsync(record, cancellationToken), BaseUri(request));
+        request.HttpContext.Response.Headers.ETag = ImageETags.Of(record);
         return IsTrue(redirect)
             ? TypedResults.Redirect(response.Url.AbsoluteUri)
             : TypedResults.Ok(response);
+    }
+
+    private static async Task<Ok<ImageResponse>> EditImage(
+        HttpRequest request, ImageCatalog catalog, UploadLimits limits, [FromRoute(Name = "image_id")] string imageId, CancellationToken cancellationToken)
+    {
+        var id = ImageCatalog.ParseImageId(imageId);
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || !(string.Equals(mediaType.MediaType.Value, MergePatch, StringComparison.OrdinalIgnoreCase)
+                 || string.Equals(mediaType.MediaType.Value, "application/json", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw ImageServiceException.Unsupported(EditBodyHint);
+        }
+
+        var precondition = ImageETags.Precondition(request);
+        var json = await BoundedBody.ReadTextAsync(request.Body, limits.MaxMetadataBytes, () => ImageServiceException.TooLarge(
+            $"The body is larger than the {limits.MaxMetadataBytes:N0} bytes an edit may take."), cancellationToken);
+        var edit = ImageEdit.Parse(json);
+        var record = await catalog.EditAsync(id, edit, precondition, Callers.From(request.HttpContext), cancellationToken);
+        request.HttpContext.Response.Headers.ETag = ImageETags.Of(record);
+        return TypedResults.Ok(ImageResponse.From(await catalog.SignAsync(record, cancellationToken), BaseUri(request)));
     }
 
     private static async Task<Ok<MessageResponse>> DeleteImage(
@@ -130,11 +177,8 @@ internal static class ImagesApi
         var id = ImageCatalog.ParseImageId(imageId);
         return await catalog.DeleteAsync(id, Callers.From(context), cancellationToken)
             ? TypedResults.Ok(new MessageResponse(Deleted))
-            : throw NoSuchImage(id);
+            : throw ImageCatalog.NoSuchImage(id);
     }
-
-    private static ImageServiceException NoSuchImage(Guid id) =>
-        ImageServiceException.NotFound($"There is no image with id {id:D}. It may have been deleted; GET /images lists the ones that exist.");
 
     private static bool IsTrue(string? value) => value is not null && (value == "1" || value.Equals("true", StringComparison.OrdinalIgnoreCase));
 

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 
 namespace ImageService.RateLimits;
 
-/// <summary>Upload rate limits, bound from <c>RateLimits</c>. Each process counts on its own.</summary>
+/// <summary>Upload and edit rate limits, bound from <c>RateLimits</c>. Each process counts on its own.</summary>
 public sealed class UploadRateLimitOptions
 {
     public const string Section = "RateLimits";
@@ -17,8 +17,24 @@ public sealed class UploadRateLimitOptions
     /// <summary>Uploads one client address may make per minute.</summary>
     public int UploadsPerMinutePerAddress { get; set; } = 120;
 
+    /// <summary>Edits (PATCH) a signed-in user may make per minute.</summary>
+    public int EditsPerMinutePerUser { get; set; } = 60;
+
+    /// <summary>Edits one client address may make per minute.</summary>
+    public int EditsPerMinutePerAddress { get; set; } = 240;
+
     public IEnumerable<string> Validate()
     {
+        if (EditsPerMinutePerUser is < 1 or > 100_000)
+        {
+            yield return "RateLimits:EditsPerMinutePerUser must be between 1 and 100000.";
+        }
+
+        if (EditsPerMinutePerAddress is < 1 or > 100_000)
+        {
+            yield return "RateLimits:EditsPerMinutePerAddress must be between 1 and 100000.";
+        }
+
         if (UploadsPerMinutePerUser is < 1 or > 100_000)
         {
             yield return "RateLimits:UploadsPerMinutePerUser must be between 1 and 100000.";
@@ -35,6 +51,9 @@ internal static class UploadRateLimits
 {
     public const string Policy = "uploads";
 
+    /// <summary>Edits have their own buckets, kept the same way as uploads'.</summary>
+    public const string EditPolicy = "edits";
+
     /// <summary>Token buckets per client address and per signed-in user, refilled every minute; a refusal is a 429
     /// problem with Retry-After.</summary>
     public static WebApplicationBuilder AddUploadRateLimits(this WebApplicationBuilder builder)
@@ -43,14 +62,19 @@ internal static class UploadRateLimits
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            // Per address: every upload, signed in or not.
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == Policy
-                    ? Bucket($"address:{context.Connection.RemoteIpAddress}", Options(context).UploadsPerMinutePerAddress)
-                    : RateLimitPartition.GetNoLimiter("not an upload"));
+            // Per address: every upload (or edit), signed in or not.
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => PolicyOf(context) switch
+            {
+                Policy => Bucket($"address:{context.Connection.RemoteIpAddress}", Options(context).UploadsPerMinutePerAddress),
+                EditPolicy => Bucket($"edit-address:{context.Connection.RemoteIpAddress}", Options(context).EditsPerMinutePerAddress),
+                _ => RateLimitPartition.GetNoLimiter("neither an upload nor an edit"),
+            });
             // Per user: only a signed-in user is a user we can trust; anonymous callers are counted by address alone.
             limiter.AddPolicy(Policy, context => context.User.FindFirst("sub")?.Value is { } subject
                 ? Bucket($"user:{subject}", Options(context).UploadsPerMinutePerUser)
+                : RateLimitPartition.GetNoLimiter("anonymous"));
+            limiter.AddPolicy(EditPolicy, context => context.User.FindFirst("sub")?.Value is { } subject
+                ? Bucket($"edit-user:{subject}", Options(context).EditsPerMinutePerUser)
                 : RateLimitPartition.GetNoLimiter("anonymous"));
             limiter.OnRejected = async (rejected, cancellationToken) =>
             {
@@ -65,14 +89,16 @@ internal static class UploadRateLimits
                     {
                         Type = "https://www.rfc-editor.org/rfc/rfc6585#section-4",
                         Status = StatusCodes.Status429TooManyRequests,
-                        Title = "Too many uploads",
-                        Detail = $"Too many uploads in the last minute from you. Try again in {seconds} s.",
+                        Title = PolicyOf(http) == EditPolicy ? "Too many edits" : "Too many uploads",
+                        Detail = $"Too many {(PolicyOf(http) == EditPolicy ? "edits" : "uploads")} in the last minute from you. Try again in {seconds} s.",
                     },
                 });
             };
         });
         return builder;
     }
+
+    private static string? PolicyOf(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName;
 
     private static UploadRateLimitOptions Options(HttpContext context) => context.RequestServices.GetRequiredService<UploadRateLimitOptions>();
 

@@ -89,6 +89,14 @@ public sealed class FaultyIndex(IImageIndex inner, FaultPlan plan) : DelegatingI
         return result;
     }
 
+    public override async Task<ImageRecord?> TryEditAsync(ImageRecord current, ImageRecord edited, CancellationToken cancellationToken)
+    {
+        plan.Step("index.edit");
+        var result = await Inner.TryEditAsync(current, edited, cancellationToken);
+        plan.Step("index.edit", after: true);
+        return result;
+    }
+
     public override Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken)
     {
         plan.Step("index.remove");

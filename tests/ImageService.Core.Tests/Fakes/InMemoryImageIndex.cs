@@ -7,7 +7,7 @@ namespace ImageService.Core.Tests.Fakes;
 
 /// <summary>
 /// Image records in a dictionary, each change one conditional step under a lock, like the real indexes. Fault points:
-/// <c>index.add</c>, <c>index.{from}->{to}</c> (lower case) and <c>index.remove</c>.
+/// <c>index.add</c>, <c>index.{from}->{to}</c> (lower case), <c>index.edit</c> and <c>index.remove</c>.
 /// </summary>
 public sealed class InMemoryImageIndex(Faults faults) : IImageIndex
 {
@@ -89,6 +89,26 @@ public sealed class InMemoryImageIndex(Faults faults) : IImageIndex
             yield return record;
         }
     }
+
+    public Task<ImageRecord?> TryEditAsync(ImageRecord current, ImageRecord edited, CancellationToken cancellationToken) =>
+        faults.RunAsync("index.edit", () =>
+        {
+            lock (gate)
+            {
+                if (!records.TryGetValue(current.ImageId, out var record) || record.State != ImageState.Committed || record.Version != current.Version)
+                {
+                    return Task.FromResult<ImageRecord?>(null);
+                }
+
+                records[current.ImageId] = record with
+                {
+                    Caption = edited.Caption, Tags = edited.Tags, AltText = edited.AltText, UpdatedAt = edited.UpdatedAt, Version = edited.Version,
+                };
+                return Task.FromResult<ImageRecord?>(records[current.ImageId]);
+            }
+        });
+
+    public Task<int> SettleEditsAsync(DateTimeOffset before, CancellationToken cancellationToken) => Task.FromResult(0);
 
     public Task<OrphanEntriesPage> RemoveOrphanEntriesAsync(string? from, int maxItems, CancellationToken cancellationToken) =>
         Task.FromResult(new OrphanEntriesPage(0, 0, null));
