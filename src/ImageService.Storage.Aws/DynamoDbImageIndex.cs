@@ -308,9 +308,10 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
 
     public async Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken)
     {
-        var item = await GetItemAsync(imageId, cancellationToken);
-        var record = item is null ? null : DynamoDbItems.ToRecord(item);
-        if (record is null || record.State != expected)
+        // The whole partition in one consistent read: the record, its edges, and the tombstones of tags edits removed.
+        var items = await PartitionAsync(imageId, cancellationToken);
+        var item = items.FirstOrDefault(i => i["sk"].S == DynamoDbKeys.RecordSortKey);
+        if (item is null || DynamoDbItems.ToRecord(item).State != expected)
         {
             return false;
         }
@@ -332,9 +333,31 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
         }
 
         // The record decides; edges left by a failure or a cancellation here are skipped by every list and
-        // removed by the sweeper, so the caller's token may stop the clean-up. An unsettled edit's edges go too.
-        await DeleteItemsAsync(record, cancellationToken, DynamoDbItems.EdgeDebt(item!));
+        // removed by the sweeper, so the caller's token may stop the clean-up.
+        await WriteAsync(items.Where(i => i != item).Select(i => new WriteRequest(new DeleteRequest(DynamoDbItems.Key(imageId, i["sk"].S)))), cancellationToken);
         return true;
+    }
+
+    /// <summary>The keys and state of every item of an image's partition, read consistently.</summary>
+    private async Task<List<Dictionary<string, AttributeValue>>> PartitionAsync(Guid imageId, CancellationToken cancellationToken)
+    {
+        var items = new List<Dictionary<string, AttributeValue>>();
+        var request = new QueryRequest
+        {
+            TableName = options.Table,
+            KeyConditionExpression = "pk = :pk",
+            ExpressionAttributeValues = new() { [":pk"] = S(DynamoDbKeys.Partition(imageId)) },
+            ConsistentRead = true,
+        };
+        do
+        {
+            var page = await AwsFailures.Guard(Store, () => dynamo.QueryAsync(request, cancellationToken));
+            items.AddRange(page.Items ?? []);
+            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (request.ExclusiveStartKey is not null);
+
+        return items;
     }
 
     public async IAsyncEnumerable<ImageRecord> ListUnsettledAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -492,9 +515,9 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
         return items;
     }
 
-    private Task DeleteItemsAsync(ImageRecord record, CancellationToken cancellationToken, IEnumerable<string>? moreTags = null) =>
+    private Task DeleteItemsAsync(ImageRecord record, CancellationToken cancellationToken) =>
         WriteAsync(
-            record.Tags.Union(moreTags ?? [], StringComparer.Ordinal).Select(tag => new WriteRequest(new DeleteRequest(DynamoDbItems.Key(record.ImageId, DynamoDbKeys.TagEdge(tag)))))
+            record.Tags.Select(tag => new WriteRequest(new DeleteRequest(DynamoDbItems.Key(record.ImageId, DynamoDbKeys.TagEdge(tag)))))
                 .Append(new WriteRequest(new DeleteRequest(DynamoDbItems.Key(record.ImageId, DynamoDbKeys.RecordSortKey)))),
             cancellationToken);
 

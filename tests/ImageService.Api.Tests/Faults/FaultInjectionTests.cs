@@ -83,6 +83,36 @@ public abstract class FaultInjectionTests(Backend backend)
         Assert.Equal(HttpStatusCode.NotFound, view.StatusCode);
     }
 
+    public static TheoryData<string> EditFaults => new() { "io", "timeout", "lost-answer" };
+
+    [Theory]
+    [MemberData(nameof(EditFaults))]
+    public async Task A_failed_edit_is_a_5xx_the_image_is_edited_or_not_never_between_and_lists_agree_with_it(string fault)
+    {
+        var plan = new FaultPlan();
+        using var service = await StartAsync(plan);
+        using var client = service.CreateClient();
+        var id = (await client.UploadOkAsync(TestImages.Jpeg(64, 64), """{"user_id":"123","caption":"before","tags":["before"]}""")).Str("image_id");
+
+        Arm(plan, "index.edit", 1, fault);
+        using var failed = await client.PatchAsync(id, """{"caption":"after","tags":["after"]}""");
+        var view = await (await client.GetAsync($"/images/{id}")).JsonAsync();
+        var edited = view.Str("caption") == "after";
+
+        await AssertServerErrorAsync(failed, fault);
+        Assert.Equal(fault == "lost-answer", edited);
+        Assert.Equal(edited ? "after" : "before", view.GetProperty("tags")[0].GetString());
+        Assert.Equal(edited ? [] : [id], await client.ListIdsAsync("/images?tag=before"));
+        Assert.Equal(edited ? [id] : [], await client.ListIdsAsync("/images?tag=after"));
+
+        using var retry = await client.PatchAsync(id, """{"caption":"after","tags":["after"]}""");
+        await SweepAsync(service);
+        await AssertStoresAgreeAsync(service);
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.Empty(await client.ListIdsAsync("/images?tag=before"));
+        Assert.Equal([id], await client.ListIdsAsync("/images?tag=after&user_id=123"));
+    }
+
     [Fact]
     public async Task A_slow_store_delays_an_upload_but_never_shows_it_half_written()
     {

@@ -190,6 +190,91 @@ public abstract class ImageIndexContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_edit_is_stored_at_the_next_version_and_lists_follow_its_tags_at_once()
+    {
+        var other = Record("bob", 1, "travel", "food");
+        var record = Record("alice", 2, "travel", "beach") with { AltText = "sand", Placeholder = "1QcSHQRnh493V4dIh4eXh1h4kJUI", DominantColor = "#e6781e" };
+        await Index.TryAddAsync(other, default);
+        await Index.TryAddAsync(record, default);
+        var edited = record with { Caption = "Dinner", Tags = ["food", "pasta"], AltText = null, Version = 2, UpdatedAt = Start.AddHours(1) };
+
+        var stored = await Index.TryEditAsync(record, edited, default);
+
+        var read = (await Index.GetAsync(record.ImageId, default))!;
+        foreach (var image in new[] { stored!, read })
+        {
+            Assert.Equal(("Dinner", null, 2L, Start.AddHours(1)), (image.Caption, image.AltText, image.Version, image.UpdatedAt));
+            Assert.Equal(["food", "pasta"], image.Tags);
+            Assert.Equal((record.CreatedAt, record.Sha256, record.Placeholder, record.DominantColor), (image.CreatedAt, image.Sha256, image.Placeholder, image.DominantColor));
+            Assert.Equal(record.Variants, image.Variants);
+        }
+
+        Assert.Equal(Ids(other), await ListIds(new IndexQuery(null, "travel", 10)));
+        Assert.Empty(await ListIds(new IndexQuery("alice", "beach", 10)));
+        Assert.Equal(Ids(record, other), await ListIds(new IndexQuery(null, "food", 10)));
+        Assert.Equal(Ids(record), await ListIds(new IndexQuery("alice", "pasta", 10)));
+        Assert.Equal(Ids(record, other), await ListIds(new IndexQuery(null, null, 10)));
+        Assert.Equal(0, await Index.SettleEditsAsync(Start.AddDays(30), default));
+    }
+
+    [Fact]
+    public async Task An_edit_from_another_version_or_of_a_record_not_committed_changes_nothing()
+    {
+        var record = Record("alice", 1, "travel");
+        var pending = Record("alice", 2, "travel") with { State = ImageState.Pending };
+        await Index.TryAddAsync(record, default);
+        await Index.TryAddAsync(pending, default);
+        var v2 = await Index.TryEditAsync(record, record with { Caption = "v2", Version = 2 }, default);
+
+        Assert.Null(await Index.TryEditAsync(record, record with { Caption = "stale", Tags = ["stale"], Version = 2 }, default));
+        Assert.Null(await Index.TryEditAsync(pending, pending with { Tags = ["stale"], Version = 2 }, default));
+        Assert.Null(await Index.TryEditAsync(Record("alice", 3), Record("alice", 3) with { Version = 2 }, default));
+        Assert.True(await Index.TransitionAsync(record.ImageId, ImageState.Committed, ImageState.Deleting, Start, default));
+        Assert.Null(await Index.TryEditAsync(v2!, v2! with { Tags = ["stale"], Version = 3 }, default));
+
+        Assert.Equal(("v2", 2L), ((await Index.GetAsync(record.ImageId, default))!.Caption, (await Index.GetAsync(record.ImageId, default))!.Version));
+        Assert.Empty(await ListIds(new IndexQuery(null, "stale", 10)));
+        Assert.Equal(ImageState.Pending, (await Index.GetAsync(pending.ImageId, default))!.State);
+    }
+
+    [Fact]
+    public async Task Of_concurrent_edits_from_one_version_exactly_one_lands_and_only_its_tags_list_the_image()
+    {
+        var record = Record("alice", 1, "start");
+        await Index.TryAddAsync(record, default);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            Task.Run(() => Index.TryEditAsync(record, record with { Caption = $"edit {i}", Tags = [$"edit{i}"], Version = 2 }, default))));
+
+        var winner = Assert.Single(outcomes, stored => stored is not null)!;
+        Assert.Equal(winner.Caption, (await Index.GetAsync(record.ImageId, default))!.Caption);
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.Equal(winner.Caption == $"edit {i}" ? Ids(record) : [], await ListIds(new IndexQuery(null, $"edit{i}", 10)));
+        }
+
+        Assert.Empty(await ListIds(new IndexQuery("alice", "start", 10)));
+    }
+
+    [Fact]
+    public async Task A_tag_removed_and_added_back_over_several_edits_lists_as_the_last_edit_says()
+    {
+        var record = Record("alice", 1, "x");
+        await Index.TryAddAsync(record, default);
+        var current = record;
+        foreach (var (tags, version) in new[] { (Array.Empty<string>(), 2L), (["x"], 3L), (["y"], 4L), (["x", "y"], 5L) })
+        {
+            current = (await Index.TryEditAsync(current, current with { Tags = tags, Version = version }, default))!;
+            Assert.Equal(tags.Contains("x") ? Ids(record) : [], await ListIds(new IndexQuery(null, "x", 10)));
+            Assert.Equal(tags.Contains("y") ? Ids(record) : [], await ListIds(new IndexQuery("alice", "y", 10)));
+        }
+
+        Assert.True(await Index.RemoveAsync(record.ImageId, ImageState.Committed, default));
+        Assert.Empty(await ListIds(new IndexQuery(null, "x", 10)));
+        Assert.Equal(0, (await Index.RemoveOrphanEntriesAsync(null, 1_000, default)).Removed);
+    }
+
+    [Fact]
     public async Task A_pending_record_is_readable_but_listed_only_once_committed()
     {
         var record = Record("alice", 1, "travel") with { State = ImageState.Pending };

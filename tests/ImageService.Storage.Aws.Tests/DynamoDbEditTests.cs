@@ -1,0 +1,193 @@
+using Amazon.DynamoDBv2.Model;
+using ImageService.Core.Images;
+using ImageService.Core.Listing;
+using ImageService.Core.Sweeping;
+using ImageService.Testing;
+using ImageService.Testing.Aws;
+using Microsoft.Extensions.Logging.Abstractions;
+using ImageService.Testing.Contracts;
+
+namespace ImageService.Storage.Aws.Tests;
+
+/// <summary>
+/// An edit on DynamoDB is several requests (the record, then one per moved tag edge, then clearing the record's note),
+/// with no transaction. A process dying before or after any of them, or one of them landing late, must leave lists that
+/// never show the image under a tag its record lacks; after one sweep the lists are exact and nothing is left to settle.
+/// </summary>
+[Collection(EmulatorGroup.Name)]
+public sealed class DynamoDbEditTests(AwsEmulators emulators)
+{
+    private static readonly string[] Before = ["keep", "old"];
+    private static readonly string[] After = ["keep", "new"];
+
+    /// <summary>The edit from <see cref="Before"/> to <see cref="After"/> sends 4 requests: the record, two edges, the clear.</summary>
+    public static TheoryData<int, bool> Crashes()
+    {
+        var data = new TheoryData<int, bool>();
+        for (var at = 1; at <= 4; at++)
+        {
+            data.Add(at, false);
+            data.Add(at, true);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Crashes))]
+    public async Task A_crash_at_any_request_of_an_edit_never_lists_a_tag_the_record_lacks_and_a_sweep_makes_the_lists_exact(int at, bool answerLost)
+    {
+        var table = await emulators.CreateTableAsync();
+        var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
+        var crash = new DynamoDbCrash();
+        using var crashingClient = crash.CreateClient(emulators.DynamoDbEndpoint);
+        var crashing = new DynamoDbImageIndex(crashingClient, new AwsStorageOptions { Table = table });
+        var current = await CommittedAsync(index, Before);
+
+        crash.Arm(at, answerLost);
+        await Assert.ThrowsAnyAsync<Exception>(() => crashing.TryEditAsync(current, Edited(current), default));
+
+        var record = (await index.GetAsync(current.ImageId, default))!;
+        Assert.True(record.Tags.SequenceEqual(Before) || record.Tags.SequenceEqual(After), "the record is edited or not, never between");
+        Assert.Equal(record.Tags.SequenceEqual(After) ? "edited" : "caption", record.Caption);
+        foreach (var tag in Before.Union(After))
+        {
+            if (await ListedAsync(index, tag, current.ImageId))
+            {
+                Assert.Contains(tag, record.Tags);
+            }
+        }
+
+        Assert.True(await ListedAsync(index, "keep", current.ImageId), "an edge the edit did not move is never lost");
+
+        var settled = await index.SettleEditsAsync(DateTimeOffset.UtcNow.AddDays(2), default);
+
+        // Nothing to settle when the crash came before the record's write, or after the clear had landed.
+        Assert.Equal((at, answerLost) is (1, false) or (4, true) ? 0 : 1, settled);
+        await AssertExactAsync(index, table, record);
+        Assert.Equal(0, await index.SettleEditsAsync(DateTimeOffset.UtcNow.AddDays(2), default));
+    }
+
+    [Fact]
+    public async Task The_routine_sweep_settles_an_interrupted_edit_once_it_is_as_old_as_an_interrupted_delete()
+    {
+        var table = await emulators.CreateTableAsync();
+        var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
+        var crash = new DynamoDbCrash();
+        using var crashingClient = crash.CreateClient(emulators.DynamoDbEndpoint);
+        var current = await CommittedAsync(index, Before);
+        crash.Arm(2);
+        await Assert.ThrowsAnyAsync<Exception>(() =>
+            new DynamoDbImageIndex(crashingClient, new AwsStorageOptions { Table = table }).TryEditAsync(current, Edited(current), default));
+        var edited = (await index.GetAsync(current.ImageId, default))!;
+        var clock = new ManualClock(edited.UpdatedAt.AddSeconds(30));
+        var blobs = new S3BlobStore(emulators.S3, new AwsStorageOptions { Bucket = await emulators.CreateBucketAsync() });
+        var sweeper = new ImageSweeper(index, blobs, new SweeperOptions { DeletingAgeSeconds = 60 }, clock, NullLogger<ImageSweeper>.Instance);
+
+        var early = await sweeper.SweepAsync(default);
+        clock.Advance(TimeSpan.FromSeconds(31));
+        var due = await sweeper.SweepAsync(default);
+
+        Assert.Equal((0, 1), (early.EditsSettled, due.EditsSettled));
+        await AssertExactAsync(index, table, edited);
+    }
+
+    [Fact]
+    public async Task An_edge_write_of_an_older_edit_that_lands_after_a_newer_edit_does_not_bring_a_removed_tag_back()
+    {
+        var table = await emulators.CreateTableAsync();
+        var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
+        var slow = new DynamoDbCrash();
+        using var slowClient = slow.CreateClient(emulators.DynamoDbEndpoint);
+        var slowIndex = new DynamoDbImageIndex(slowClient, new AwsStorageOptions { Table = table });
+        var v1 = await CommittedAsync(index, ["keep"]);
+
+        // Edit A adds "late"; its edge write is held. Edit B, from A's version, takes "late" away again and finishes.
+        slow.Arm(2, hold: true);
+        var a = slowIndex.TryEditAsync(v1, v1 with { Tags = ["keep", "late"], Version = 2 }, default);
+        await slow.Reached;
+        var v2 = (await index.GetAsync(v1.ImageId, default))!;
+        var v3 = await index.TryEditAsync(v2, v2 with { Tags = ["keep"], Version = 3 }, default);
+        slow.Release();
+        await a;
+
+        Assert.NotNull(v3);
+        Assert.False(await ListedAsync(index, "late", v1.ImageId));
+        await AssertExactAsync(index, table, (await index.GetAsync(v1.ImageId, default))!);
+    }
+
+    [Fact]
+    public async Task A_delete_after_edits_removes_every_item_of_the_image_tombstones_included()
+    {
+        var table = await emulators.CreateTableAsync();
+        var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
+        var v1 = await CommittedAsync(index, ["a", "b"]);
+        var v2 = (await index.TryEditAsync(v1, v1 with { Tags = ["c"], Version = 2 }, default))!;
+
+        Assert.True(await index.TransitionAsync(v1.ImageId, ImageState.Committed, ImageState.Deleting, DateTimeOffset.UtcNow, default));
+        Assert.True(await index.RemoveAsync(v2.ImageId, ImageState.Deleting, default));
+
+        Assert.Empty(await ItemsAsync(table, v1.ImageId));
+        Assert.Equal(0, (await index.RemoveOrphanEntriesAsync(null, 1_000, default)).Removed);
+    }
+
+    [Fact]
+    public async Task An_edit_costs_one_write_of_the_record_one_per_moved_tag_and_one_to_clear_and_a_caption_only_edit_one()
+    {
+        var table = await emulators.CreateTableAsync();
+        var counter = new RequestCounter();
+        using var counted = emulators.CountedDynamoDb(counter);
+        var index = new DynamoDbImageIndex(counted, new AwsStorageOptions { Table = table });
+        var v1 = await CommittedAsync(index, ["keep", "old"]);
+
+        counter.Reset();
+        var v2 = (await index.TryEditAsync(v1, v1 with { Tags = ["keep", "new"], Version = 2 }, default))!;
+        var moved = counter.Operations;
+        counter.Reset();
+        await index.TryEditAsync(v2, v2 with { Caption = "only the caption", Version = 3 }, default);
+
+        Assert.Equal(["UpdateItem", "UpdateItem", "UpdateItem", "UpdateItem"], moved);
+        Assert.Equal(["UpdateItem"], counter.Operations);
+    }
+
+    private static ImageRecord Edited(ImageRecord current) =>
+        current with { Caption = "edited", Tags = After, Version = current.Version + 1, UpdatedAt = current.UpdatedAt.AddMinutes(1) };
+
+    private static async Task<ImageRecord> CommittedAsync(DynamoDbImageIndex index, string[] tags)
+    {
+        var record = ImageIndexContract.Record("alice", 1, tags) with { Caption = "caption", State = ImageState.Pending };
+        Assert.True(await index.TryAddAsync(record, default));
+        Assert.True(await index.TransitionAsync(record.ImageId, ImageState.Pending, ImageState.Committed, record.CreatedAt, default));
+        return (await index.GetAsync(record.ImageId, default))!;
+    }
+
+    private static async Task<bool> ListedAsync(DynamoDbImageIndex index, string tag, Guid imageId) =>
+        (await index.ListAsync(new IndexQuery(null, tag, 10), default)).Any(r => r.ImageId == imageId)
+        | (await index.ListAsync(new IndexQuery("alice", tag, 10), default)).Any(r => r.ImageId == imageId);
+
+    /// <summary>Lists by every tag find the image exactly when its record has the tag, and the table agrees: a live edge
+    /// (one an index holds) for each of the record's tags and no other, and no note left on the record.</summary>
+    private async Task AssertExactAsync(DynamoDbImageIndex index, string table, ImageRecord record)
+    {
+        foreach (var tag in new[] { "keep", "old", "new", "late" })
+        {
+            Assert.Equal(record.Tags.Contains(tag), await ListedAsync(index, tag, record.ImageId));
+        }
+
+        var items = await ItemsAsync(table, record.ImageId);
+        var live = items.Where(i => i["sk"].S.StartsWith("tag#", StringComparison.Ordinal) && i.ContainsKey("tag_pk")).Select(i => i["sk"].S[4..]);
+        Assert.Equal(record.Tags.Order(), live.Order());
+        var stored = items.Single(i => i["sk"].S == "image");
+        Assert.False(stored.ContainsKey("edge_debt"), "the edit's note is cleared");
+        Assert.False(stored.ContainsKey("unsettled_pk"), "the record left by_unsettled");
+    }
+
+    private async Task<List<Dictionary<string, AttributeValue>>> ItemsAsync(string table, Guid imageId) =>
+        (await emulators.DynamoDb.QueryAsync(new QueryRequest
+        {
+            TableName = table,
+            KeyConditionExpression = "pk = :pk",
+            ExpressionAttributeValues = new() { [":pk"] = new AttributeValue { S = $"image#{imageId:D}" } },
+            ConsistentRead = true,
+        })).Items ?? [];
+}
