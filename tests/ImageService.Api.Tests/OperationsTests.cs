@@ -124,6 +124,30 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task The_openapi_document_describes_the_edit_its_merge_patch_body_If_Match_ETag_and_412()
+    {
+        using var service = new ServiceFactory();
+        using var client = service.CreateClient();
+
+        var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json")).RootElement;
+        var image = document.GetProperty("paths").GetProperty("/images/{image_id}");
+        var patch = image.GetProperty("patch");
+        var body = patch.GetProperty("requestBody").GetProperty("content");
+        var ifMatch = patch.GetProperty("parameters").EnumerateArray().Single(p => p.Str("name") == "If-Match");
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        var editSchema = schemas.GetProperty("ImageEditDescription").GetProperty("properties");
+
+        Assert.True(body.TryGetProperty("application/merge-patch+json", out _));
+        Assert.True(body.TryGetProperty("application/json", out _));
+        Assert.Equal("header", ifMatch.Str("in"));
+        Assert.True(patch.GetProperty("responses").TryGetProperty("412", out _));
+        Assert.True(patch.GetProperty("responses").GetProperty("200").GetProperty("headers").TryGetProperty("ETag", out _));
+        Assert.True(image.GetProperty("get").GetProperty("responses").GetProperty("200").GetProperty("headers").TryGetProperty("ETag", out _));
+        Assert.Equal(["alt_text", "caption", "tags"], editSchema.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Contains("merge patch", patch.Str("description"));
+    }
+
+    [Fact]
     public async Task An_unknown_route_is_a_404_problem()
     {
         using var service = new ServiceFactory();
