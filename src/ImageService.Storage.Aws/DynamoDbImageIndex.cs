@@ -31,6 +31,11 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
 
     private const string Store = "The DynamoDB index";
 
+    /// <summary>The most tags a record may owe edges for before an edit settles them first. Edits that overlap add up
+    /// their moved tags until one of them clears the note, so without this bound one edit could be left to move an
+    /// unbounded number of edges; with it, an edit moves at most this many plus its own (2 × 30).</summary>
+    private const int MostEdgeDebt = 4 * Core.Processing.UploadLimits.MaxTags;
+
     /// <summary>How long the tombstone of a removed tag's edge is kept: far longer than any request lives.</summary>
     private static readonly TimeSpan TombstoneLifetime = TimeSpan.FromDays(1);
     private readonly BatchRetryBudget batchRetry = batchRetry ?? new();
@@ -93,7 +98,10 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
         return response.Item is { Count: > 0 } item ? item : null;
     }
 
-    public async Task<ImageRecord?> TryEditAsync(ImageRecord current, ImageRecord edited, CancellationToken cancellationToken)
+    public Task<ImageRecord?> TryEditAsync(ImageRecord current, ImageRecord edited, CancellationToken cancellationToken) =>
+        TryEditAsync(current, edited, settleFirst: true, cancellationToken);
+
+    private async Task<ImageRecord?> TryEditAsync(ImageRecord current, ImageRecord edited, bool settleFirst, CancellationToken cancellationToken)
     {
         // The tags whose edges move: the condition on the version makes current.Tags exactly what is stored.
         var moved = current.Tags.Except(edited.Tags, StringComparer.Ordinal).Union(edited.Tags.Except(current.Tags, StringComparer.Ordinal), StringComparer.Ordinal).ToList();
@@ -105,6 +113,7 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
             [":caption"] = S(edited.Caption),
             [":tags"] = new() { L = [.. edited.Tags.Select(S)] },
             [":updated"] = N(edited.UpdatedAt.ToUnixTimeMilliseconds()),
+            [":most_debt"] = N(MostEdgeDebt),
         };
         var set = "SET caption = :caption, tags = :tags, updated_at = :updated, version = :version";
         if (edited.AltText is not null)
@@ -130,9 +139,10 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
                 Key = DynamoDbItems.Key(edited.ImageId, DynamoDbKeys.RecordSortKey),
                 UpdateExpression = expression,
                 // Records from before versions have none: they are at version 1.
-                ConditionExpression = current.Version == 1
+                ConditionExpression = (current.Version == 1
                     ? "#state = :committed AND (attribute_not_exists(version) OR version = :expected)"
-                    : "#state = :committed AND version = :expected",
+                    : "#state = :committed AND version = :expected")
+                    + " AND (attribute_not_exists(edge_debt) OR size(edge_debt) < :most_debt)",
                 ExpressionAttributeNames = new() { ["#state"] = "state" },
                 ExpressionAttributeValues = values,
                 ReturnValues = ReturnValue.ALL_NEW,
@@ -140,6 +150,16 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
         }
         catch (ConditionalCheckFailedException)
         {
+            // Lost to another edit or a delete, or the record still owes the edges of edits that overlapped (or crashed):
+            // then settle those, which bounds what any one edit moves, and try once more.
+            if (settleFirst && await GetItemAsync(current.ImageId, cancellationToken) is { } item
+                && DynamoDbItems.EdgeDebt(item).Count >= MostEdgeDebt && DynamoDbItems.ToRecord(item) is { State: ImageState.Committed } stored
+                && stored.Version == current.Version)
+            {
+                await SettleEdgesAsync(item, cancellationToken);
+                return await TryEditAsync(current, edited, settleFirst: false, cancellationToken);
+            }
+
             return null;
         }
 

@@ -117,6 +117,45 @@ public sealed class DynamoDbEditTests(AwsEmulators emulators)
     }
 
     [Fact]
+    public async Task Edges_owed_by_crashed_or_overlapping_edits_are_bounded_the_next_edit_settles_them_first_and_the_lists_are_exact()
+    {
+        var table = await emulators.CreateTableAsync();
+        var counter = new RequestCounter();
+        using var counted = emulators.CountedDynamoDb(counter);
+        var index = new DynamoDbImageIndex(counted, new AwsStorageOptions { Table = table });
+        var crash = new DynamoDbCrash();
+        using var crashingClient = crash.CreateClient(emulators.DynamoDbEndpoint);
+        var crashing = new DynamoDbImageIndex(crashingClient, new AwsStorageOptions { Table = table });
+        string[] TagSet(int round) => [.. Enumerable.Range(0, 30).Select(i => $"r{round}t{i}")];
+        var current = await CommittedAsync(index, TagSet(0));
+
+        // Edits that each replace all 30 tags and die right after the record's write: 120 tags owed after three, and
+        // from then on the record takes no more until its edges are settled.
+        for (var round = 1; round <= 6; round++)
+        {
+            crash.Arm(2);
+            await Assert.ThrowsAnyAsync<Exception>(() => crashing.TryEditAsync(current, current with { Tags = TagSet(round), Version = current.Version + 1 }, default));
+            current = (await index.GetAsync(current.ImageId, default))!;
+        }
+
+        var owed = (await ItemsAsync(table, current.ImageId)).Single(i => i["sk"].S == "image")["edge_debt"].SS.Count;
+        counter.Reset();
+        var stored = await index.TryEditAsync(current, current with { Tags = TagSet(4), Version = current.Version + 1 }, default);
+
+        Assert.Equal(120, owed);
+        Assert.NotNull(stored);
+        Assert.True(counter.Count <= 120 + 60 + 5, $"one edit sent {counter.Count} requests");
+        for (var round = 0; round <= 6; round++)
+        {
+            Assert.Equal(round == 4, await ListedAsync(index, $"r{round}t7", current.ImageId));
+        }
+
+        var items = await ItemsAsync(table, current.ImageId);
+        Assert.Equal(30, items.Count(i => i.ContainsKey("tag_pk")));
+        Assert.False(items.Single(i => i["sk"].S == "image").ContainsKey("edge_debt"));
+    }
+
+    [Fact]
     public async Task A_delete_after_edits_removes_every_item_of_the_image_tombstones_included()
     {
         var table = await emulators.CreateTableAsync();
