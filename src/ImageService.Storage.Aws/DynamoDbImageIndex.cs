@@ -36,8 +36,12 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
     /// unbounded number of edges; with it, an edit moves at most this many plus its own (2 × 30).</summary>
     private const int MostEdgeDebt = 4 * Core.Processing.UploadLimits.MaxTags;
 
-    /// <summary>How long the tombstone of a removed tag's edge is kept: far longer than any request lives.</summary>
-    private static readonly TimeSpan TombstoneLifetime = TimeSpan.FromDays(1);
+    /// <summary>How long the tombstone of a removed tag's edge is kept: far longer than any request lives (the table's
+    /// TTL may take longer still to delete it).</summary>
+    private static readonly TimeSpan TombstoneLifetime = TimeSpan.FromHours(1);
+
+    /// <summary>How long one caller may settle a record's owed edges before another may take over.</summary>
+    private static readonly TimeSpan SettlingLease = TimeSpan.FromSeconds(10);
     private readonly BatchRetryBudget batchRetry = batchRetry ?? new();
 
     public async Task<bool> TryAddAsync(ImageRecord record, CancellationToken cancellationToken)
@@ -150,21 +154,69 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
         }
         catch (ConditionalCheckFailedException)
         {
-            // Lost to another edit or a delete, or the record still owes the edges of edits that overlapped (or crashed):
-            // then settle those, which bounds what any one edit moves, and try once more.
-            if (settleFirst && await GetItemAsync(current.ImageId, cancellationToken) is { } item
-                && DynamoDbItems.EdgeDebt(item).Count >= MostEdgeDebt && DynamoDbItems.ToRecord(item) is { State: ImageState.Committed } stored
-                && stored.Version == current.Version)
+            // From here on the write may have landed (an SDK retry of it fails its own condition), so nothing is cancelled.
+            if (await GetItemAsync(current.ImageId, CancellationToken.None) is not { } item)
             {
-                await SettleEdgesAsync(item, cancellationToken);
+                return null;
+            }
+
+            var stored = DynamoDbItems.ToRecord(item);
+            if (IsThis(stored, edited))
+            {
+                await SettleEdgesAsync(item, CancellationToken.None);
+                return stored;
+            }
+
+            // The record still owes the edges of edits that overlapped or crashed: one contender takes a short lease and
+            // settles them, which bounds what any edit moves, and tries once more; the others lose this round.
+            if (settleFirst && stored is { State: ImageState.Committed } && stored.Version == current.Version
+                && DynamoDbItems.EdgeDebt(item).Count >= MostEdgeDebt && await TryLeaseSettlingAsync(stored, CancellationToken.None))
+            {
+                await SettleEdgesAsync(item, CancellationToken.None);
                 return await TryEditAsync(current, edited, settleFirst: false, cancellationToken);
             }
 
             return null;
         }
 
-        await SettleEdgesAsync(response.Attributes, cancellationToken);
+        // The edit has landed: its edges move even if the caller has gone.
+        await SettleEdgesAsync(response.Attributes, CancellationToken.None);
         return DynamoDbItems.ToRecord(response.Attributes);
+    }
+
+    /// <summary>Whether the stored record is the edit itself, landed by an earlier attempt of the same request.</summary>
+    private static bool IsThis(ImageRecord stored, ImageRecord edited) =>
+        stored.Version == edited.Version && stored.UpdatedAt == edited.UpdatedAt && stored.Caption == edited.Caption
+        && stored.AltText == edited.AltText && stored.Tags.SequenceEqual(edited.Tags, StringComparer.Ordinal);
+
+    /// <summary>Takes the record's settling lease (<see cref="SettlingLease"/>) unless another caller holds it.</summary>
+    private Task<bool> TryLeaseSettlingAsync(ImageRecord record, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return DynamoDbValues.ConditionalWriteAsync(Store, () => dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = options.Table,
+            Key = DynamoDbItems.Key(record.ImageId, DynamoDbKeys.RecordSortKey),
+            UpdateExpression = "SET settling_until = :until",
+            // Still owed: a caller that read the debt before another settled it has nothing left to do.
+            ConditionExpression = "version = :version AND size(edge_debt) >= :most_debt AND (attribute_not_exists(settling_until) OR settling_until < :now)",
+            ExpressionAttributeValues = new()
+            {
+                [":version"] = N(record.Version),
+                [":most_debt"] = N(MostEdgeDebt),
+                [":until"] = N((now + SettlingLease).ToUnixTimeMilliseconds()),
+                [":now"] = N(now.ToUnixTimeMilliseconds()),
+            },
+        }, cancellationToken));
+    }
+
+    public async Task SettleEditAsync(Guid imageId, CancellationToken cancellationToken)
+    {
+        if (await GetItemAsync(imageId, cancellationToken) is { } item && DynamoDbItems.EdgeDebt(item).Count > 0
+            && DynamoDbItems.ToRecord(item).State == ImageState.Committed)
+        {
+            await SettleEdgesAsync(item, CancellationToken.None);
+        }
     }
 
     public async Task<int> SettleEditsAsync(DateTimeOffset before, CancellationToken cancellationToken)
@@ -215,7 +267,7 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
         }
 
         var record = DynamoDbItems.ToRecord(item);
-        var expires = (record.UpdatedAt + TombstoneLifetime).ToUnixTimeSeconds();
+        var expires = (DateTimeOffset.UtcNow + TombstoneLifetime).ToUnixTimeSeconds();
         await Task.WhenAll(debt.Select(tag =>
         {
             var live = record.Tags.Contains(tag, StringComparer.Ordinal);
@@ -245,11 +297,11 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
 
         // Cleared only while the record is still at this version and committed: a newer edit clears its own (a superset),
         // and a delete that started meanwhile needs its place in by_unsettled.
-        await DynamoDbValues.ConditionalWriteAsync(Store, () => dynamo.UpdateItemAsync(new UpdateItemRequest
+        var cleared = await DynamoDbValues.ConditionalWriteAsync(Store, () => dynamo.UpdateItemAsync(new UpdateItemRequest
         {
             TableName = options.Table,
             Key = DynamoDbItems.Key(record.ImageId, DynamoDbKeys.RecordSortKey),
-            UpdateExpression = "REMOVE edge_debt, unsettled_pk",
+            UpdateExpression = "REMOVE edge_debt, unsettled_pk, settling_until",
             ConditionExpression = "#state = :committed AND version = :version",
             ExpressionAttributeNames = new() { ["#state"] = "state" },
             ExpressionAttributeValues = new()
@@ -258,6 +310,15 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
                 [":version"] = N(record.Version),
             },
         }, cancellationToken));
+
+        // A delete that began while these edges were written may already have removed the image's edges, and these would
+        // outlive it: when the record is no longer committed, take them away again (the delete's own removal may race
+        // this one; deleting twice is harmless).
+        if (!cleared && await GetItemAsync(record.ImageId, cancellationToken) is var now
+            && (now is null || DynamoDbItems.ToRecord(now).State != ImageState.Committed))
+        {
+            await WriteAsync(debt.Select(tag => new WriteRequest(new DeleteRequest(DynamoDbItems.Key(record.ImageId, DynamoDbKeys.TagEdge(tag))))), cancellationToken);
+        }
     }
 
     public async Task<IReadOnlyList<ImageRecord>> ListAsync(IndexQuery query, CancellationToken cancellationToken)
@@ -328,10 +389,9 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
 
     public async Task<bool> RemoveAsync(Guid imageId, ImageState expected, CancellationToken cancellationToken)
     {
-        // The whole partition in one consistent read: the record, its edges, and the tombstones of tags edits removed.
-        var items = await PartitionAsync(imageId, cancellationToken);
-        var item = items.FirstOrDefault(i => i["sk"].S == DynamoDbKeys.RecordSortKey);
-        if (item is null || DynamoDbItems.ToRecord(item).State != expected)
+        var item = await GetItemAsync(imageId, cancellationToken);
+        var record = item is null ? null : DynamoDbItems.ToRecord(item);
+        if (record is null || record.State != expected)
         {
             return false;
         }
@@ -353,31 +413,14 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
         }
 
         // The record decides; edges left by a failure or a cancellation here are skipped by every list and
-        // removed by the sweeper, so the caller's token may stop the clean-up.
-        await WriteAsync(items.Where(i => i != item).Select(i => new WriteRequest(new DeleteRequest(DynamoDbItems.Key(imageId, i["sk"].S)))), cancellationToken);
+        // removed by the sweeper, so the caller's token may stop the clean-up. The edges an unsettled edit owes go too;
+        // tombstones, which no index holds, are left to expire (a delete's cost must not grow with past edits).
+        await WriteAsync(
+            record.Tags.Union(DynamoDbItems.EdgeDebt(item!), StringComparer.Ordinal)
+                .Select(tag => new WriteRequest(new DeleteRequest(DynamoDbItems.Key(imageId, DynamoDbKeys.TagEdge(tag)))))
+                .Append(new WriteRequest(new DeleteRequest(DynamoDbItems.Key(imageId, DynamoDbKeys.RecordSortKey)))),
+            cancellationToken);
         return true;
-    }
-
-    /// <summary>The keys and state of every item of an image's partition, read consistently.</summary>
-    private async Task<List<Dictionary<string, AttributeValue>>> PartitionAsync(Guid imageId, CancellationToken cancellationToken)
-    {
-        var items = new List<Dictionary<string, AttributeValue>>();
-        var request = new QueryRequest
-        {
-            TableName = options.Table,
-            KeyConditionExpression = "pk = :pk",
-            ExpressionAttributeValues = new() { [":pk"] = S(DynamoDbKeys.Partition(imageId)) },
-            ConsistentRead = true,
-        };
-        do
-        {
-            var page = await AwsFailures.Guard(Store, () => dynamo.QueryAsync(request, cancellationToken));
-            items.AddRange(page.Items ?? []);
-            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (request.ExclusiveStartKey is not null);
-
-        return items;
     }
 
     public async IAsyncEnumerable<ImageRecord> ListUnsettledAsync(DateTimeOffset before, [EnumeratorCancellation] CancellationToken cancellationToken)

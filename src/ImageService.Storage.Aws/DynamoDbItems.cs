@@ -94,6 +94,7 @@ internal static class DynamoDbItems
         Placeholder = item.TryGetValue("placeholder", out var placeholder) ? placeholder.S : null,
         DominantColor = item.TryGetValue("dominant_color", out var color) ? color.S : null,
         Version = item.TryGetValue("version", out var version) ? Long(version) : 1,
+        EditUnsettled = item.TryGetValue("edge_debt", out var debt) && debt.SS is { Count: > 0 },
         UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(item.TryGetValue("updated_at", out var updated) ? updated : item["created_at"])),
     };
 

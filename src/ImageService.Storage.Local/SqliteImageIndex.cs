@@ -45,6 +45,8 @@ public sealed partial class SqliteImageIndex : IImageIndex
     /// <summary>Nothing to settle: an edit's record and tag rows change in one transaction.</summary>
     public Task<int> SettleEditsAsync(DateTimeOffset before, CancellationToken cancellationToken) => Task.FromResult(0);
 
+    public Task SettleEditAsync(Guid imageId, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task ProbeAsync(CancellationToken cancellationToken) => SqliteFailures.Guard(async () =>
     {
         await ProbeCoreAsync(cancellationToken);

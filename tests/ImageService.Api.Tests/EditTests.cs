@@ -196,6 +196,9 @@ public abstract class EditTests(Backend backend)
         { """["caption"]""", "must be a JSON object with the fields to change, not an array" },
         { """{"caption":""", "The body is not valid JSON" },
         { "", "The body is not valid JSON" },
+        { """{"caption":"a","caption":"b"}""", "The body is not valid JSON" },
+        { """{"caption":"half a pair \ud83d"}""", "'caption' is not valid text: it holds half of a UTF-16 surrogate pair" },
+        { """{"tags":["\udc00"]}""", "'tags[0]' is not valid text" },
     };
 
     [Theory]
@@ -262,6 +265,27 @@ public abstract class EditTests(Backend backend)
         await badId.AssertProblemAsync(400, "is not an image id");
         await unquoted.AssertProblemAsync(400, "If-Match holds 'v1'");
         Assert.Equal("plain", (await plainJson.JsonAsync()).Str("caption"));
+    }
+
+    [Fact]
+    public async Task If_Match_is_compared_character_for_character_an_empty_one_is_400_and_a_body_that_is_not_UTF8_is_400()
+    {
+        using var service = await ServiceFactory.StartAsync(backend);
+        using var client = service.CreateClient();
+        var id = (await client.UploadOkAsync(TestImages.Jpeg(32, 32))).Str("image_id");
+
+        using var padded = await client.PatchAsync(id, """{"caption":"x"}""", "\"v01\"");
+        using var listed = await client.PatchAsync(id, """{"caption":"listed"}""", "\"v7\", \"v1\"", validate: false);
+        using var empty = await client.PatchAsync(id, """{"caption":"x"}""", " , ", validate: false);
+        using var latin1 = await client.SendAsync(new HttpRequestMessage(HttpMethod.Patch, $"/images/{id}")
+        {
+            Content = new ByteArrayContent([.. "{\"caption\":\"caf"u8, 0xE9, .. "\"}"u8]) { Headers = { ContentType = new MediaTypeHeaderValue("application/merge-patch+json") } },
+        });
+
+        await padded.AssertProblemAsync(412, "was changed since");
+        Assert.Equal("listed", (await listed.JsonAsync()).Str("caption"));
+        await empty.AssertProblemAsync(400, "If-Match is empty");
+        await latin1.AssertProblemAsync(400, "not valid UTF-8");
     }
 
     [Fact]

@@ -179,6 +179,8 @@ public sealed class OperationsTests
 
         public Task<int> SettleEditsAsync(DateTimeOffset before, CancellationToken cancellationToken) => throw new IOException(Secret);
 
+        public Task SettleEditAsync(Guid imageId, CancellationToken cancellationToken) => throw new IOException(Secret);
+
         public IAsyncEnumerable<ImageRecord> ListUnsettledAsync(DateTimeOffset before, CancellationToken cancellationToken) => throw new IOException(Secret);
 
         public Task<OrphanEntriesPage> RemoveOrphanEntriesAsync(string? from, int maxItems, CancellationToken cancellationToken) =>

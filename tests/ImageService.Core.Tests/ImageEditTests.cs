@@ -45,14 +45,43 @@ public sealed class ImageEditTests
         Assert.Equal(attempts + 1, index.Attempts);
     }
 
-    /// <summary>Before every edit, another editor's lands first.</summary>
+    [Fact]
+    public async Task An_If_Match_of_star_that_loses_a_race_is_applied_to_the_new_version_not_refused()
+    {
+        var index = new AlwaysBeatenIndex(new InMemoryImageIndex(new Faults())) { Losses = 1 };
+        var record = ImageIndexContract.Record("u", 1, "travel");
+        await index.TryAddAsync(record, default);
+        var catalog = new ImageCatalog(index, null!, null!, new DownloadOptions(), TimeProvider.System, NullLogger<ImageCatalog>.Instance);
+
+        var stored = await catalog.EditAsync(record.ImageId, ImageEdit.Parse("""{"caption":"mine"}"""), _ => true, Caller.Anonymous, default);
+
+        Assert.Equal(("mine", 3L), (stored.Caption, stored.Version));
+    }
+
+    [Fact]
+    public void A_patch_naming_a_field_twice_or_holding_half_a_surrogate_pair_is_refused_naming_what_is_wrong()
+    {
+        var twice = Assert.Throws<ImageServiceException>(() => ImageEdit.Parse("""{"caption":"a","caption":"b"}"""));
+        var half = Assert.Throws<ImageServiceException>(() => UploadMetadataParser.Parse("""{"user_id":"u","caption":"\ud83d"}"""));
+
+        Assert.Contains("not valid JSON", twice.Message);
+        Assert.Contains("'metadata.caption' is not valid text", half.Message);
+    }
+
+    /// <summary>Before every edit (or the first <see cref="Losses"/>), another editor's lands first.</summary>
     private sealed class AlwaysBeatenIndex(IImageIndex inner) : DelegatingImageIndex(inner)
     {
         public int Attempts { get; private set; }
 
+        public int Losses { get; init; } = int.MaxValue;
+
         public override async Task<ImageRecord?> TryEditAsync(ImageRecord current, ImageRecord edited, CancellationToken cancellationToken)
         {
-            Attempts++;
+            if (++Attempts > Losses)
+            {
+                return await Inner.TryEditAsync(current, edited, cancellationToken);
+            }
+
             await Inner.TryEditAsync(current, current with { Caption = $"theirs {Attempts}", Version = current.Version + 1 }, cancellationToken);
             return await Inner.TryEditAsync(current, edited, cancellationToken);
         }

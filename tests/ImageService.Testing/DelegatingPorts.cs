@@ -32,6 +32,8 @@ public abstract class DelegatingImageIndex(IImageIndex inner) : IImageIndex
 
     public virtual Task<int> SettleEditsAsync(DateTimeOffset before, CancellationToken cancellationToken) => Inner.SettleEditsAsync(before, cancellationToken);
 
+    public virtual Task SettleEditAsync(Guid imageId, CancellationToken cancellationToken) => Inner.SettleEditAsync(imageId, cancellationToken);
+
     public virtual Task ProbeAsync(CancellationToken cancellationToken) => Inner.ProbeAsync(cancellationToken);
 }
 

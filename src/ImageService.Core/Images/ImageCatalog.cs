@@ -94,6 +94,7 @@ public sealed class ImageCatalog(
                 throw ImageServiceException.NotOwner($"Image {imageId:D} belongs to another user; you can only edit your own images.");
             }
 
+            // Checked against the version read now: a precondition such as * or a list still holds after another edit.
             if (versionMatches is not null && !versionMatches(record.Version))
             {
                 throw Changed(imageId);
@@ -102,7 +103,14 @@ public sealed class ImageCatalog(
             var edited = edit.Apply(record);
             if (ReferenceEquals(edited, record))
             {
-                return record; // nothing to change: no write, the version stays
+                // Nothing to change: no write, the version stays. A retry of an edit whose tag entries a failure left
+                // unmoved finishes them, so its answer means what any edit's answer means.
+                if (record.EditUnsettled)
+                {
+                    await index.SettleEditAsync(imageId, CancellationToken.None);
+                }
+
+                return record;
             }
 
             var stored = await index.TryEditAsync(record, edited with { UpdatedAt = Now(), Version = record.Version + 1 }, cancellationToken);
@@ -112,17 +120,15 @@ public sealed class ImageCatalog(
                 return stored;
             }
 
-            // Deleted meanwhile (404 on the next read), or another edit won: the client's precondition no longer holds.
-            if (versionMatches is not null && await GetAsync(imageId, cancellationToken) is not null)
-            {
-                throw Changed(imageId);
-            }
-
+            // Deleted meanwhile (404 on the next read), or another edit won (412 next if the precondition named the old
+            // version; otherwise the patch is applied again to the new one, after a short, jittered pause).
             if (attempt == MaxEditAttempts)
             {
                 throw ImageServiceException.Conflict(
                     $"Image {imageId:D} is being edited by others at this moment; {MaxEditAttempts} attempts lost to their edits. Try again.");
             }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 25) * attempt), time, cancellationToken);
         }
     }
 

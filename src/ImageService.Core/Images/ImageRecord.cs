@@ -31,6 +31,10 @@ public sealed record ImageRecord(
     /// <summary>When the editable fields last changed; <see cref="CreatedAt"/> until the first edit.</summary>
     public DateTimeOffset UpdatedAt { get; init; } = CreatedAt;
 
+    /// <summary>True while the index has not finished moving the tag entries of the last edit (a failure interrupted it;
+    /// on DynamoDB only, where an edit is several writes). <see cref="Ports.IImageIndex.SettleEditAsync"/> finishes them.</summary>
+    public bool EditUnsettled { get; init; }
+
     /// <summary>Where the image is in its life; only <see cref="ImageState.Committed"/> images are listed or viewable.</summary>
     public ImageState State { get; init; } = ImageState.Committed;
 

@@ -13,13 +13,16 @@ public sealed record ImageEdit(Optional<string> Caption, Optional<IReadOnlyList<
     /// <summary>The fields a patch may change, as the API names them.</summary>
     public static readonly string[] EditableFields = ["caption", "tags", "alt_text"];
 
+    /// <summary>A member sent twice is refused, not taken from its last copy: a patch must say one thing.</summary>
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 8, AllowDuplicateProperties = false };
+
     /// <summary>Parses and checks a patch document; every violation is a 400 that names the field.</summary>
     public static ImageEdit Parse(string json)
     {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, UploadMetadataParser.Options);
+            document = JsonDocument.Parse(json, Options);
         }
         catch (JsonException e)
         {

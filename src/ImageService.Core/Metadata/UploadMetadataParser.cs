@@ -66,7 +66,7 @@ public static partial class UploadMetadataParser
         // Numbers are accepted because many clients send numeric ids; they are stored as their digits.
         var userId = element.ValueKind switch
         {
-            JsonValueKind.String => element.GetString()!,
+            JsonValueKind.String => Text(element, "metadata.user_id"),
             JsonValueKind.Number when element.TryGetInt64(out var number) && number >= 0 => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
             _ => throw ImageServiceException.Invalid(
                 $"'metadata.user_id' must be a string (or a non-negative whole number), not {(element.ValueKind == JsonValueKind.Number ? "a negative or fractional number" : Describe(element.ValueKind))}."),
@@ -98,7 +98,7 @@ public static partial class UploadMetadataParser
             throw ImageServiceException.Invalid($"'{name}' must be a string, not {Describe(element.ValueKind)}.");
         }
 
-        var caption = element.GetString()!.Trim();
+        var caption = Text(element, name).Trim();
         var length = caption.EnumerateRunes().Count();
         if (length > UploadLimits.MaxCaptionLength)
         {
@@ -117,7 +117,7 @@ public static partial class UploadMetadataParser
             throw ImageServiceException.Invalid($"'{name}' must be a string, not {Describe(element.ValueKind)}.");
         }
 
-        var altText = element.GetString()!.Trim();
+        var altText = Text(element, name).Trim();
         var length = altText.EnumerateRunes().Count();
         if (length > UploadLimits.MaxAltTextLength)
         {
@@ -146,7 +146,7 @@ public static partial class UploadMetadataParser
                 throw ImageServiceException.Invalid($"'{name}[{index}]' must be a string, not {Describe(item.ValueKind)}.");
             }
 
-            var tag = Tags.Normalize(item.GetString()!) ?? throw ImageServiceException.Invalid(
+            var tag = Tags.Normalize(Text(item, $"{name}[{index}]")) ?? throw ImageServiceException.Invalid(
                 $"'{name}[{index}]' is not a valid tag: a tag is 1–{UploadLimits.MaxTagLength} letters, digits or underscores, optionally starting with '#'.");
             tags.Add(tag);
             index++;
@@ -166,6 +166,19 @@ public static partial class UploadMetadataParser
         }
 
         return distinct;
+    }
+
+    /// <summary>The string a JSON string holds; one that escapes half of a UTF-16 surrogate pair holds no text.</summary>
+    private static string Text(JsonElement element, string name)
+    {
+        try
+        {
+            return element.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw ImageServiceException.Invalid($"'{name}' is not valid text: it holds half of a UTF-16 surrogate pair (an escape such as \\ud83d with no partner).");
+        }
     }
 
     private static void RefuseControlCharacters(string text, string name)

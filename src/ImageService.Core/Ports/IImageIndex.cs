@@ -34,6 +34,10 @@ public interface IImageIndex
     /// it under a tag it does not have; <see cref="SettleEditsAsync"/> finishes its tag entries.</summary>
     Task<ImageRecord?> TryEditAsync(ImageRecord current, ImageRecord edited, CancellationToken cancellationToken);
 
+    /// <summary>Finishes at once the tag entries of the record's last edit when a failure interrupted them
+    /// (<see cref="ImageRecord.EditUnsettled"/>); does nothing otherwise.</summary>
+    Task SettleEditAsync(Guid imageId, CancellationToken cancellationToken);
+
     /// <summary>Finishes the tag entries of edits that a failure interrupted and that were made before <paramref name="before"/>;
     /// returns how many records it settled. Like <see cref="ListUnsettledAsync"/>, its cost is what there is to repair.</summary>
     Task<int> SettleEditsAsync(DateTimeOffset before, CancellationToken cancellationToken);

@@ -24,9 +24,20 @@ internal static class BoundedBody
         return read;
     }
 
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The body as UTF-8 text (JSON is UTF-8 whatever a charset says); bytes that are not UTF-8 are a 400, never
+    /// silently replaced.</summary>
     public static async Task<string> ReadTextAsync(Stream body, int maxBytes, Func<ImageServiceException> tooLarge, CancellationToken cancellationToken)
     {
         using var read = await ReadAsync(body, maxBytes, tooLarge, cancellationToken);
-        return System.Text.Encoding.UTF8.GetString(read.GetBuffer(), 0, (int)read.Length);
+        try
+        {
+            return StrictUtf8.GetString(read.GetBuffer(), 0, (int)read.Length);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw ImageServiceException.Invalid("The body is not valid UTF-8 text. Send JSON encoded as UTF-8.");
+        }
     }
 }

@@ -6,11 +6,14 @@ namespace ImageService.Images;
 /// <summary>
 /// The ETag of an image names the version of its editable fields (<c>"v3"</c>), not the bytes of an answer: every
 /// answer carries freshly signed links, so no two are alike, but the image they describe is the same until an edit.
-/// <c>If-Match</c> is compared strongly (RFC 9110 §13.1.1): a weak tag never matches, <c>*</c> matches any image.
+/// <c>If-Match</c> is compared strongly (RFC 9110 §13.1.1), character for character: a weak tag never matches, <c>*</c>
+/// matches any image.
 /// </summary>
 internal static class ImageETags
 {
-    public static string Of(ImageRecord record) => $"\"v{record.Version}\"";
+    public static string Of(ImageRecord record) => Of(record.Version);
+
+    private static string Of(long version) => $"\"v{version}\"";
 
     /// <summary>Whether a version satisfies the request's <c>If-Match</c>; null when the request has none.</summary>
     public static Func<long, bool>? Precondition(HttpRequest request)
@@ -20,29 +23,44 @@ internal static class ImageETags
             return null;
         }
 
-        var versions = new HashSet<long>();
-        foreach (var tag in headers.SelectMany(h => (h ?? "").Split(',')).Select(t => t.Trim()).Where(t => t.Length > 0))
+        var strong = new HashSet<string>(StringComparer.Ordinal);
+        var any = false;
+        var count = 0;
+        foreach (var tag in headers.SelectMany(h => (h ?? "").Split(',')).Select(t => t.Trim(' ', '\t')).Where(t => t.Length > 0))
         {
+            count++;
             if (tag == "*")
             {
-                return _ => true;
+                any = true;
             }
-
-            if (tag.StartsWith("W/\"", StringComparison.Ordinal) && tag.EndsWith('"'))
+            else if (IsEntityTag(tag, out var weak))
             {
-                continue; // weak: never matches under strong comparison
+                if (!weak)
+                {
+                    strong.Add(tag); // a weak tag never matches under strong comparison
+                }
             }
-
-            if (tag.Length < 4 || !tag.StartsWith("\"v", StringComparison.Ordinal) || !tag.EndsWith('"')
-                || !long.TryParse(tag.AsSpan(2, tag.Length - 3), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version))
+            else
             {
                 throw ImageServiceException.Invalid(
-                    $"If-Match holds '{(tag.Length <= 40 ? tag : tag[..40] + "…")}', which is not an ETag this service gives. Send the ETag header of GET /images/{{image_id}} as it came, quotes included, e.g. If-Match: \"v3\".");
+                    $"If-Match holds '{(tag.Length <= 40 ? tag : tag[..40] + "…")}', which is not an ETag. Send the ETag header of GET /images/{{image_id}} as it came, quotes included, e.g. If-Match: \"v3\".");
             }
-
-            versions.Add(version);
         }
 
-        return versions.Contains;
+        if (count == 0)
+        {
+            throw ImageServiceException.Invalid("If-Match is empty. Send the ETag of the version you read, e.g. If-Match: \"v3\", or leave the header out.");
+        }
+
+        return any ? _ => true : version => strong.Contains(Of(version));
+    }
+
+    /// <summary>RFC 9110's entity-tag: an optional <c>W/</c>, then quoted characters other than the quote itself.</summary>
+    private static bool IsEntityTag(string tag, out bool weak)
+    {
+        weak = tag.StartsWith("W/", StringComparison.Ordinal);
+        var quoted = weak ? tag[2..] : tag;
+        return quoted.Length >= 2 && quoted[0] == '"' && quoted[^1] == '"'
+            && quoted[1..^1].All(c => c == 0x21 || c is >= (char)0x23 and <= (char)0x7E || c >= 0x80);
     }
 }

@@ -110,6 +110,8 @@ public sealed class InMemoryImageIndex(Faults faults) : IImageIndex
 
     public Task<int> SettleEditsAsync(DateTimeOffset before, CancellationToken cancellationToken) => Task.FromResult(0);
 
+    public Task SettleEditAsync(Guid imageId, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task<OrphanEntriesPage> RemoveOrphanEntriesAsync(string? from, int maxItems, CancellationToken cancellationToken) =>
         Task.FromResult(new OrphanEntriesPage(0, 0, null));
 

@@ -8,8 +8,9 @@ namespace ImageService.Testing.Aws;
 /// DynamoDB clients to dynalite through a handler that stands for a process dying mid-way: once armed, the
 /// <see cref="At"/>-th request (counting from 1) and every one after it fail without reaching the store, or, with
 /// <see cref="AnswerLost"/>, the <see cref="At"/>-th reaches it and only its answer is lost. Or the <see cref="At"/>-th
-/// is held until <see cref="Release"/> (a slow request that lands late). Clients make no retries, so each request of
-/// the code under test is one request here.
+/// is held until <see cref="Release"/> (a slow request that lands late), or, with <see cref="Once"/>, only the
+/// <see cref="At"/>-th fails and later ones go through (a blip the SDK retries, when the client allows retries).
+/// By default clients make no retries, so each request of the code under test is one request here.
 /// </summary>
 public sealed class DynamoDbCrash : HttpClientFactory
 {
@@ -24,6 +25,8 @@ public sealed class DynamoDbCrash : HttpClientFactory
 
     public bool Hold { get; set; }
 
+    public bool Once { get; set; }
+
     /// <summary>The operations sent since the client was made (X-Amz-Target without its prefix), in order.</summary>
     public List<string> Operations { get; } = [];
 
@@ -33,20 +36,20 @@ public sealed class DynamoDbCrash : HttpClientFactory
     public void Release() => held.TrySetResult();
 
     /// <summary>Counts from here: the next request is number 1.</summary>
-    public void Arm(int at, bool answerLost = false, bool hold = false)
+    public void Arm(int at, bool answerLost = false, bool hold = false, bool once = false)
     {
-        (sent, At, AnswerLost, Hold) = (0, at, answerLost, hold);
+        (sent, At, AnswerLost, Hold, Once) = (0, at, answerLost, hold, once);
         lock (Operations)
         {
             Operations.Clear();
         }
     }
 
-    public AmazonDynamoDBClient CreateClient(string endpoint)
+    public AmazonDynamoDBClient CreateClient(string endpoint, int retries = 0)
     {
         var config = AwsClients.DynamoDbConfig(endpoint, "us-east-1");
         config.HttpClientFactory = this;
-        config.MaxErrorRetry = 0;
+        config.MaxErrorRetry = retries;
         return new AmazonDynamoDBClient(config);
     }
 
@@ -72,7 +75,7 @@ public sealed class DynamoDbCrash : HttpClientFactory
                 return await base.SendAsync(request, cancellationToken);
             }
 
-            if (number < owner.At || owner.Hold)
+            if (number < owner.At || owner.Hold || (owner.Once && number > owner.At))
             {
                 return await base.SendAsync(request, cancellationToken);
             }
@@ -80,6 +83,18 @@ public sealed class DynamoDbCrash : HttpClientFactory
             if (number == owner.At && owner.AnswerLost)
             {
                 (await base.SendAsync(request, cancellationToken)).Dispose();
+            }
+
+            if (owner.Once)
+            {
+                // What DynamoDB answers when it fails inside: a 500 the SDK retries.
+                var failed = new HttpResponseMessage(System.Net.HttpStatusCode.InternalServerError)
+                {
+                    RequestMessage = request,
+                    Content = new StringContent("""{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"injected"}"""),
+                };
+                failed.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-amz-json-1.0");
+                return failed;
             }
 
             throw new HttpRequestException($"crashed before request {number} ({target}) was answered");
