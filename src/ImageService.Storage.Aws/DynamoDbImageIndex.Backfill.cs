@@ -51,7 +51,7 @@ public sealed partial class DynamoDbImageIndex : IPlaceholderBackfillStore
         {
             request.Limit = limit - records.Count;
             var page = await AwsFailures.Guard(Store, () => dynamo.ScanAsync(request, cancellationToken));
-            records.AddRange((page.Items ?? []).Select(Candidate));
+            records.AddRange((page.Items ?? []).Select(Candidate).OfType<PlaceholderCandidate>());
             request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
         while (request.ExclusiveStartKey is not null && records.Count < limit && ++scans < BackfillScansPerPage);
@@ -102,13 +102,25 @@ public sealed partial class DynamoDbImageIndex : IPlaceholderBackfillStore
         return AwsFailures.Guard(Store, () => dynamo.PutItemAsync(new PutItemRequest { TableName = options.Table, Item = item }, cancellationToken));
     }
 
-    private static PlaceholderCandidate Candidate(Dictionary<string, AttributeValue> item)
+    /// <summary>The record as the backfill reads it. A record the service did not write whole (no size, variants that
+    /// do not parse) names no thumbnail, for the backfill to log and pass: it must never stop every page at this one.
+    /// An item whose key names no image id is no record at all.</summary>
+    private static PlaceholderCandidate? Candidate(Dictionary<string, AttributeValue> item)
     {
-        var variants = JsonSerializer.Deserialize(item["variants"].S, AwsJsonContext.Default.ListStoredVariant) ?? [];
-        return new PlaceholderCandidate(
-            DynamoDbKeys.ImageIdFromPartition(item["pk"].S),
-            (int)Long(item["width"]),
-            (int)Long(item["height"]),
-            variants.FirstOrDefault(v => v.Name == VariantNames.Thumbnail)?.Key);
+        if (!Guid.TryParseExact(item["pk"].S["image#".Length..], "D", out var imageId))
+        {
+            return null;
+        }
+
+        try
+        {
+            var variants = JsonSerializer.Deserialize(item["variants"].S, AwsJsonContext.Default.ListStoredVariant) ?? [];
+            return new PlaceholderCandidate(
+                imageId, checked((int)Long(item["width"])), checked((int)Long(item["height"])), variants.FirstOrDefault(v => v.Name == VariantNames.Thumbnail)?.Key);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or JsonException or FormatException or OverflowException or ArgumentNullException)
+        {
+            return new PlaceholderCandidate(imageId, 0, 0, null);
+        }
     }
 }

@@ -37,13 +37,28 @@ public sealed partial class SqliteImageIndex : IPlaceholderBackfillStore
             while (await reader.ReadAsync(cancellationToken))
             {
                 last = reader.GetString(0);
-                var variants = JsonSerializer.Deserialize(reader.GetString(3), LocalJsonContext.Default.ListStoredVariant) ?? [];
-                records.Add(new PlaceholderCandidate(
-                    Guid.Parse(last), reader.GetInt32(1), reader.GetInt32(2), variants.FirstOrDefault(v => v.Name == VariantNames.Thumbnail)?.Key));
+                if (Guid.TryParseExact(last, "D", out var imageId))
+                {
+                    records.Add(new PlaceholderCandidate(imageId, reader.GetInt32(1), reader.GetInt32(2), ThumbnailKey(reader.GetString(3))));
+                }
             }
 
             return new PlaceholderBackfillPage(records, records.Count == limit ? last : null);
         });
+    }
+
+    /// <summary>The thumbnail's key in a record's variants; null when they name none, or do not parse (a row the service
+    /// did not write), for the backfill to log and pass rather than stop every page at this one.</summary>
+    private static string? ThumbnailKey(string variants)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(variants, LocalJsonContext.Default.ListStoredVariant)?.FirstOrDefault(v => v.Name == VariantNames.Thumbnail)?.Key;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     public Task<bool> SetPlaceholderAsync(Guid imageId, string placeholder, string dominantColor, CancellationToken cancellationToken) =>

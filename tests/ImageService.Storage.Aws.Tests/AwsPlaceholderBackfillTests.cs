@@ -36,6 +36,24 @@ public sealed class AwsPlaceholderBackfillTests(AwsEmulators emulators) : Placeh
         ExpressionAttributeValues = new() { [":caption"] = new AttributeValue { S = caption } },
     });
 
+    protected override async Task<Guid> AddBrokenRecordDirectlyAsync()
+    {
+        var imageId = Guid.NewGuid();
+        var item = new Dictionary<string, AttributeValue>(RecordKey(imageId))
+        {
+            ["image_id"] = new() { S = imageId.ToString("D") },
+            ["state"] = new() { S = "committed" },
+        };
+        await emulators.DynamoDb.PutItemAsync(new PutItemRequest { TableName = table, Item = item });
+        // And an item in an image's key space whose key names no image: not a record at all, never listed.
+        await emulators.DynamoDb.PutItemAsync(new PutItemRequest
+        {
+            TableName = table,
+            Item = new() { ["pk"] = new() { S = "image#not-an-id" }, ["sk"] = new() { S = "image" }, ["state"] = new() { S = "committed" } },
+        });
+        return imageId;
+    }
+
     [Fact]
     public async Task The_tables_other_items_are_never_taken_for_images_and_each_batch_sends_a_bounded_number_of_scans()
     {

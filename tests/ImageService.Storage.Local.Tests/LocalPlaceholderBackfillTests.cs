@@ -29,6 +29,21 @@ public sealed class LocalPlaceholderBackfillTests : PlaceholderBackfillContract
         Assert.Equal(1, await command.ExecuteNonQueryAsync());
     }
 
+    protected override async Task<Guid> AddBrokenRecordDirectlyAsync()
+    {
+        var imageId = Guid.NewGuid();
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO images (image_id, user_id, caption, tags, created_at, width, height, content_type, size_bytes, sha256, variants, state, state_changed_at)
+            VALUES ($id, 'u', '', '[]', 0, 10, 10, 'image/jpeg', 1, 'x', 'not json', 'committed', 0)
+            """;
+        command.Parameters.AddWithValue("$id", imageId.ToString("D"));
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        return imageId;
+    }
+
     protected override Task DestroyStoresAsync()
     {
         SqliteConnection.ClearAllPools();

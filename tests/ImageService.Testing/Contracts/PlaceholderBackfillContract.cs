@@ -33,6 +33,10 @@ public abstract class PlaceholderBackfillContract : IAsyncLifetime
     /// <summary>Changes the record's caption straight in the database or table, as a concurrent edit would.</summary>
     protected abstract Task ChangeCaptionDirectlyAsync(Guid imageId, string caption);
 
+    /// <summary>Writes, straight to the database or table, a committed record the service would not write: no placeholder,
+    /// and variants that do not parse (or, where attributes may be missing, none and no size). Returns its id.</summary>
+    protected abstract Task<Guid> AddBrokenRecordDirectlyAsync();
+
     protected virtual Task DestroyStoresAsync() => Task.CompletedTask;
 
     protected Stores Current => stores ?? throw new InvalidOperationException("The stores are created in InitializeAsync.");
@@ -208,6 +212,20 @@ public abstract class PlaceholderBackfillContract : IAsyncLifetime
         Assert.DoesNotContain(reads, key => !key.EndsWith("/thumbnail.webp", StringComparison.Ordinal));
         Assert.Equal(new PlaceholderBackfillReport(0, 0, 0, 0, Done: true), await Backfill(batchSize: 1, logger: log).RunBatchAsync(default));
         Assert.Equal(6, log.Entries.Count); // a finished pass does not come back to them
+    }
+
+    [Fact]
+    public async Task A_record_the_service_did_not_write_whole_is_logged_and_passed_not_stuck_on()
+    {
+        var broken = await AddBrokenRecordDirectlyAsync();
+        var good = await AddOldImageAsync([250, 200, 0], 1080, 720);
+        var log = new WarningLog();
+
+        var report = await Backfill(batchSize: 1, logger: log).RunToEndAsync(default).WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal((1, 1, true), (report.Filled, report.Failed, report.Done));
+        Assert.NotNull((await Current.Index.GetAsync(good.ImageId, default))!.Placeholder);
+        Assert.Contains(log.Entries, entry => entry.Contains(broken.ToString(), StringComparison.Ordinal));
     }
 
     [Fact]
