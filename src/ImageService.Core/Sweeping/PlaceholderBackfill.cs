@@ -67,7 +67,18 @@ public sealed class PlaceholderBackfill(
 
     private async Task<(PlaceholderBackfillReport Report, PlaceholderBackfillPosition Next)> BatchAsync(PlaceholderBackfillPosition from, int size, CancellationToken cancellationToken)
     {
-        var page = await store.ListWithoutPlaceholderAsync(from.After, size, cancellationToken);
+        PlaceholderBackfillPage page;
+        try
+        {
+            page = await store.ListWithoutPlaceholderAsync(from.After, size, cancellationToken);
+        }
+        catch (ArgumentException e) when (from.After is not null)
+        {
+            // A saved position this store cannot read (edited, or from another store) must not fail every sweep.
+            logger.LogWarning(e, "Placeholder backfill cannot resume from its saved position; its pass starts again");
+            page = await store.ListWithoutPlaceholderAsync(null, size, cancellationToken);
+        }
+
         int filled = 0, skipped = 0, failed = 0;
         foreach (var candidate in page.Records)
         {

@@ -246,9 +246,17 @@ public abstract class PlaceholderBackfillContract : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_position_the_store_did_not_hand_out_is_refused()
+    public async Task A_position_the_store_did_not_hand_out_is_refused_and_a_saved_one_starts_the_pass_again()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Current.Backfill.ListWithoutPlaceholderAsync("not a position", 10, default));
+
+        var old = await AddOldImageAsync([60, 200, 60], 1080, 720);
+        await Current.Backfill.SavePositionAsync(new PlaceholderBackfillPosition("not a position", Done: false), default);
+        var log = new WarningLog();
+
+        Assert.Equal(1, (await Backfill(logger: log).RunBatchAsync(default)).Filled);
+        Assert.NotNull((await Current.Index.GetAsync(old.ImageId, default))!.Placeholder);
+        Assert.Single(log.Entries);
     }
 
     protected PlaceholderBackfill Backfill(int batchSize = 100, IBlobStore? blobs = null, IPlaceholderBackfillStore? store = null, ILogger<PlaceholderBackfill>? logger = null) =>
