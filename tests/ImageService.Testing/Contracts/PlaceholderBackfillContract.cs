@@ -131,6 +131,25 @@ public abstract class PlaceholderBackfillContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_instances_backfilling_at_once_write_each_placeholder_once()
+    {
+        var old = new List<ImageRecord>();
+        for (var i = 0; i < 6; i++)
+        {
+            old.Add(await AddOldImageAsync([100, 100, 200], 1080, 720));
+        }
+
+        var other = Reopen();
+        var reports = await Task.WhenAll(
+            Task.Run(() => Backfill(batchSize: 2).RunToEndAsync(default)),
+            Task.Run(() => Backfill(batchSize: 2, blobs: other.Blobs, store: other.Backfill).RunToEndAsync(default)));
+
+        Assert.Equal(6, reports.Sum(r => r.Filled));
+        Assert.Equal(0, reports.Sum(r => r.Failed));
+        Assert.Equal(6, await CountWithPlaceholderAsync(old));
+    }
+
+    [Fact]
     public async Task A_caption_edited_while_the_placeholder_is_computed_is_kept()
     {
         var record = await AddOldImageAsync([10, 200, 90], 1080, 720, "kept");
