@@ -36,6 +36,10 @@ public sealed class VipsImageProcessor : IImageProcessor
 
     public string? DetectContentType(string path) => ContentTypes.GetValueOrDefault(FormatSniffer.Detect(path));
 
+    // A 320-pixel WebP: small enough for a thread-pool thread, no processing slot needed.
+    public Task<ImagePlaceholder> PlaceholderFromThumbnailAsync(byte[] thumbnail, int width, int height, CancellationToken cancellationToken) =>
+        Task.Run(() => Placeholders.FromStoredThumbnail(thumbnail, width, height), cancellationToken);
+
     public async Task<ProcessedImage> ProcessAsync(string sourcePath, string outputFolder, CancellationToken cancellationToken)
     {
         var format = FormatSniffer.Detect(sourcePath);

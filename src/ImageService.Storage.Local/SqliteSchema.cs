@@ -43,6 +43,8 @@ internal static class SqliteSchema
     /// <summary>Indexes that need the columns <see cref="Migrations"/> may have just added.</summary>
     public const string CreateLate = """
         CREATE INDEX IF NOT EXISTS images_unsettled ON images (state_changed_at) WHERE state <> 'committed';
+        CREATE INDEX IF NOT EXISTS images_without_placeholder ON images (image_id) WHERE placeholder IS NULL AND state = 'committed';
+        CREATE TABLE IF NOT EXISTS backfill_state (name TEXT PRIMARY KEY, after_position TEXT, done INTEGER NOT NULL) WITHOUT ROWID;
         """;
 
     /// <summary>Columns added after the first release, with the statement that adds each to an older database.</summary>

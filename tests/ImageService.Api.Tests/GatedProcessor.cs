@@ -15,6 +15,9 @@ internal sealed class GatedProcessor(IImageProcessor inner, SemaphoreSlim gate) 
 
     public string? DetectContentType(string path) => inner.DetectContentType(path);
 
+    public Task<ImagePlaceholder> PlaceholderFromThumbnailAsync(byte[] thumbnail, int width, int height, CancellationToken cancellationToken) =>
+        inner.PlaceholderFromThumbnailAsync(thumbnail, width, height, cancellationToken);
+
     /// <summary>Puts the real processor behind the gate.</summary>
     public static void Register(IServiceCollection services, SemaphoreSlim gate) =>
         services.AddSingleton<IImageProcessor>(provider => new GatedProcessor(

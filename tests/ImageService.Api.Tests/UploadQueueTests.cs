@@ -237,6 +237,9 @@ public abstract class UploadQueueTests(Backend backend)
 
         public string? DetectContentType(string path) => inner.DetectContentType(path);
 
+        public Task<ImagePlaceholder> PlaceholderFromThumbnailAsync(byte[] thumbnail, int width, int height, CancellationToken cancellationToken) =>
+            inner.PlaceholderFromThumbnailAsync(thumbnail, width, height, cancellationToken);
+
         public void Release() => released.TrySetResult();
 
         public void Install(IServiceCollection services) => services.AddSingleton<IImageProcessor>(provider =>

@@ -14,6 +14,17 @@ public sealed class SweeperOptionsTests
         Assert.Equal(["Sweeper:FullPageSize must be between 1 and 1000000."], problems);
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(10_001)]
+    public void A_backfill_batch_size_out_of_range_names_the_setting(int batchSize)
+    {
+        var problems = new SweeperOptions { BackfillBatchSize = batchSize }.Validate(background: true).ToList();
+
+        Assert.Equal(["Sweeper:BackfillBatchSize must be between 0 (no backfill in the routine sweep) and 10000."], problems);
+        Assert.Empty(new SweeperOptions { BackfillBatchSize = 0 }.Validate(background: true));
+    }
+
     [Fact]
     public void The_defaults_are_valid()
     {

@@ -14,6 +14,14 @@ public interface IImageProcessor
     /// </summary>
     Task<ProcessedImage> ProcessAsync(string sourcePath, string outputFolder, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The placeholder of an image stored before placeholders existed, from its stored thumbnail rendition alone (a WebP
+    /// this service encoded, still decoded defensively). The thumbnail is the image's centre square; it is fitted to
+    /// <paramref name="width"/> × <paramref name="height"/> first, so the placeholder has the image's aspect ratio.
+    /// Throws <see cref="ImageServiceException"/> when the bytes are not a thumbnail it can decode.
+    /// </summary>
+    Task<ImagePlaceholder> PlaceholderFromThumbnailAsync(byte[] thumbnail, int width, int height, CancellationToken cancellationToken);
+
     /// <summary>The media type of the accepted format the file's first bytes show, or null when they show none; cheap,
     /// it decodes nothing.</summary>
     string? DetectContentType(string path);

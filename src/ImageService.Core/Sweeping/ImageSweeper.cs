@@ -164,6 +164,9 @@ public sealed record SweepReport(int AbandonedUploads, int FinishedDeletes, int 
 
     /// <summary>Raw files of direct uploads that are over, unknown or past their time, deleted.</summary>
     public int RawUploadsRemoved { get; init; }
+
+    /// <summary>Images stored before placeholders existed that got theirs in this sweep's backfill batch.</summary>
+    public int PlaceholdersBackfilled { get; init; }
 }
 
 /// <summary>What one run of the full reconciliation did, and the marker to resume from (null when it is complete).</summary>

@@ -19,6 +19,12 @@ public sealed class SweeperOptions
     /// <summary>How many blob keys and index items one full reconciliation run (<c>sweep --full</c>) reads at most.</summary>
     public int FullPageSize { get; set; } = 10_000;
 
+    /// <summary>How many images without a placeholder each routine sweep backfills at most (0: none; the
+    /// <c>sweep --backfill</c> command then uses batches of <see cref="DefaultBackfillBatchSize"/>).</summary>
+    public int BackfillBatchSize { get; set; } = DefaultBackfillBatchSize;
+
+    public const int DefaultBackfillBatchSize = 100;
+
     /// <summary>The least <see cref="PendingAgeSeconds"/> a background sweeper may use: younger pending records may
     /// belong to uploads still in progress, which a sweep would take over (their commit then fails).</summary>
     public const int LeastBackgroundPendingAgeSeconds = 60;
@@ -50,6 +56,11 @@ public sealed class SweeperOptions
         if (FullPageSize is < 1 or > 1_000_000)
         {
             yield return "Sweeper:FullPageSize must be between 1 and 1000000.";
+        }
+
+        if (BackfillBatchSize is < 0 or > 10_000)
+        {
+            yield return "Sweeper:BackfillBatchSize must be between 0 (no backfill in the routine sweep) and 10000.";
         }
     }
 }

@@ -21,7 +21,10 @@ internal static class AwsStorageSetup
         builder.Services.AddSingleton<IAmazonDynamoDB>(services => CreateDynamoDb(services.GetRequiredService<IConfiguration>()));
         builder.Services.AddSingleton<IBlobStore, S3BlobStore>();
         builder.Services.AddSingleton<IBlobUrlSigner, S3UrlSigner>();
-        builder.Services.AddSingleton<IImageIndex, DynamoDbImageIndex>();
+        // One index, seen as the port and as the placeholder backfill's store.
+        builder.Services.AddSingleton<DynamoDbImageIndex>();
+        builder.Services.AddSingleton<IImageIndex>(services => services.GetRequiredService<DynamoDbImageIndex>());
+        builder.Services.AddSingleton<IPlaceholderBackfillStore>(services => services.GetRequiredService<DynamoDbImageIndex>());
         builder.Services.AddSingleton<IIdempotencyStore, DynamoDbIdempotencyStore>();
         builder.Services.AddSingleton<IDirectUploadStore, DynamoDbDirectUploadStore>();
     }

@@ -15,8 +15,11 @@ internal static class LocalStorageSetup
             new LocalStorageRoot(System.IO.Path.GetFullPath(services.GetRequiredService<LocalStorageOptions>().Root, contentRoot)));
         builder.Services.AddSingleton(services => new FileSystemBlobStore(services.GetRequiredService<LocalStorageRoot>().Path));
         builder.Services.AddSingleton<IBlobStore>(services => services.GetRequiredService<FileSystemBlobStore>());
-        builder.Services.AddSingleton<IImageIndex>(services =>
+        // One index, seen as the port and as the placeholder backfill's store.
+        builder.Services.AddSingleton(services =>
             new SqliteImageIndex(System.IO.Path.Combine(services.GetRequiredService<LocalStorageRoot>().Path, "index.db")));
+        builder.Services.AddSingleton<IImageIndex>(services => services.GetRequiredService<SqliteImageIndex>());
+        builder.Services.AddSingleton<IPlaceholderBackfillStore>(services => services.GetRequiredService<SqliteImageIndex>());
         builder.Services.AddSingleton<IIdempotencyStore>(services =>
             new SqliteIdempotencyStore(System.IO.Path.Combine(services.GetRequiredService<LocalStorageRoot>().Path, "index.db")));
         builder.Services.AddSingleton<IDirectUploadStore>(services => new SqliteDirectUploadStore(

@@ -5,14 +5,16 @@ using ImageService.Uploads;
 namespace ImageService.Sweeping;
 
 /// <summary>One routine sweep, whoever runs it (the background timer, the <c>sweep</c> command, the AWS schedule):
-/// stale staged files, then unsettled records, then direct uploads' raw files.</summary>
-internal sealed class RoutineSweep(StagingJanitor janitor, ImageSweeper sweeper, DirectUploadService directUploads)
+/// stale staged files, then unsettled records, then direct uploads' raw files, then one bounded batch of the
+/// placeholder backfill (nothing once it is done).</summary>
+internal sealed class RoutineSweep(StagingJanitor janitor, ImageSweeper sweeper, DirectUploadService directUploads, PlaceholderBackfill backfill)
 {
     public async Task<SweepReport> RunAsync(CancellationToken cancellationToken)
     {
         janitor.RemoveStale();
         var report = await sweeper.SweepAsync(cancellationToken);
         var (completed, removed) = await directUploads.SweepRawAsync(cancellationToken);
-        return report with { DirectUploadsCompleted = completed, RawUploadsRemoved = removed };
+        var backfilled = await backfill.RunBatchAsync(cancellationToken);
+        return report with { DirectUploadsCompleted = completed, RawUploadsRemoved = removed, PlaceholdersBackfilled = backfilled.Filled };
     }
 }

@@ -12,6 +12,7 @@ internal static class SweeperSetup
     {
         builder.AddValidated<SweeperOptions>(o => o.Validate(background)).Bind(builder.Configuration.GetSection(SweeperOptions.Section));
         builder.Services.AddSingleton<ImageSweeper>();
+        builder.Services.AddSingleton<PlaceholderBackfill>();
         builder.Services.AddSingleton<RoutineSweep>();
         builder.Services.AddHostedService<SweeperService>();
         return builder;
@@ -19,7 +20,8 @@ internal static class SweeperSetup
 
     /// <summary>
     /// <c>sweep</c> on the command line: with <c>--full</c>, one bounded page of the full reconciliation first (a bad
-    /// <c>--from</c> stops before any work); then stale staged files and the routine sweep; the report as JSON on stdout, exit.
+    /// <c>--from</c> stops before any work); with <c>--backfill</c>, the placeholder backfill's batches until its pass is
+    /// done; then stale staged files and the routine sweep; the report as JSON on stdout, exit (1 when a record failed).
     /// </summary>
     public static async Task<int> SweepOnceAsync(this WebApplication app, SweepCommand command)
     {
@@ -44,11 +46,15 @@ internal static class SweeperSetup
             }
         }
 
+        var backfill = command.Backfill
+            ? await app.Services.GetRequiredService<PlaceholderBackfill>().RunToEndAsync(CancellationToken.None)
+            : null;
         var routine = await app.Services.GetRequiredService<RoutineSweep>().RunAsync(CancellationToken.None);
         var report = new SweepCommandReport(
-            routine.AbandonedUploads, routine.FinishedDeletes, routine.Failed, routine.DirectUploadsCompleted, routine.RawUploadsRemoved, full);
+            routine.AbandonedUploads, routine.FinishedDeletes, routine.Failed, routine.DirectUploadsCompleted, routine.RawUploadsRemoved,
+            routine.PlaceholdersBackfilled, full, backfill);
         Console.WriteLine(JsonSerializer.Serialize(report, SweepJsonContext.Default.SweepCommandReport));
-        return routine.Failed == 0 ? 0 : 1;
+        return routine.Failed == 0 && backfill is not { Failed: > 0 } ? 0 : 1;
     }
 }
 

@@ -10,6 +10,9 @@ public sealed class FakeProcessor(Faults faults) : IImageProcessor
 
     public string? DetectContentType(string path) => "image/jpeg";
 
+    public Task<ImagePlaceholder> PlaceholderFromThumbnailAsync(byte[] thumbnail, int width, int height, CancellationToken cancellationToken) =>
+        Task.FromResult(new ImagePlaceholder("AAAAAAA=", "#000000"));
+
     public Task<ProcessedImage> ProcessAsync(string sourcePath, string outputFolder, CancellationToken cancellationToken) =>
         faults.RunAsync("processor", async () =>
         {
