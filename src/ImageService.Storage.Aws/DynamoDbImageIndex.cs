@@ -15,7 +15,8 @@ namespace ImageService.Storage.Aws;
 /// a single conditional put, decides whether an image exists. Tag edges and index entries are derived from
 /// it; every list reads keys from an index and then the records themselves with a consistent read, so an
 /// edge left behind by a failure, an index that lags a delete, or a record not yet committed never shows.
-/// No request path scans; only the sweeper's orphan clean-up does.
+/// No request path scans; only the sweeper's orphan clean-up and, until its one pass is done, the placeholder
+/// backfill (<c>DynamoDbImageIndex.Backfill.cs</c>) do.
 /// <para>An edit is one conditional update of the record (on its version), which also notes in <c>edge_debt</c> the
 /// tags whose edges must move and puts the record in <c>by_unsettled</c>; then the edges move, and the debt is cleared.
 /// Each edge carries the record version that last wrote it, and a write only lands on an edge of a lower version, so

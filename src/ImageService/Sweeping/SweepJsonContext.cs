@@ -9,6 +9,7 @@ namespace ImageService.Sweeping;
 internal sealed record SweepCommandReport(
     int AbandonedUploads,
     int FinishedDeletes,
+    int EditsSettled,
     int Failed,
     int DirectUploadsCompleted,
     int RawUploadsRemoved,

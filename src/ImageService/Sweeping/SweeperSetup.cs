@@ -51,7 +51,7 @@ internal static class SweeperSetup
             : null;
         var routine = await app.Services.GetRequiredService<RoutineSweep>().RunAsync(CancellationToken.None);
         var report = new SweepCommandReport(
-            routine.AbandonedUploads, routine.FinishedDeletes, routine.Failed, routine.DirectUploadsCompleted, routine.RawUploadsRemoved,
+            routine.AbandonedUploads, routine.FinishedDeletes, routine.EditsSettled, routine.Failed, routine.DirectUploadsCompleted, routine.RawUploadsRemoved,
             routine.PlaceholdersBackfilled, full, backfill);
         Console.WriteLine(JsonSerializer.Serialize(report, SweepJsonContext.Default.SweepCommandReport));
         return routine.Failed == 0 && backfill is not { Failed: > 0 } ? 0 : 1;
