@@ -37,11 +37,8 @@ public sealed class DynamoDbEditTests(AwsEmulators emulators)
     [MemberData(nameof(Crashes))]
     public async Task A_crash_at_any_request_of_an_edit_never_lists_a_tag_the_record_lacks_and_a_sweep_makes_the_lists_exact(int at, bool answerLost)
     {
-        var table = await emulators.CreateTableAsync();
-        var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
-        var crash = new DynamoDbCrash();
-        using var crashingClient = crash.CreateClient(emulators.DynamoDbEndpoint);
-        var crashing = new DynamoDbImageIndex(crashingClient, new AwsStorageOptions { Table = table });
+        using var stores = await StoresAsync();
+        var (table, index, _, crash, crashing) = stores;
         var current = await CommittedAsync(index, Before);
 
         crash.Arm(at, answerLost);
@@ -71,14 +68,11 @@ public sealed class DynamoDbEditTests(AwsEmulators emulators)
     [Fact]
     public async Task The_routine_sweep_settles_an_interrupted_edit_once_it_is_as_old_as_an_interrupted_delete()
     {
-        var table = await emulators.CreateTableAsync();
-        var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
-        var crash = new DynamoDbCrash();
-        using var crashingClient = crash.CreateClient(emulators.DynamoDbEndpoint);
+        using var stores = await StoresAsync();
+        var (table, index, _, crash, crashing) = stores;
         var current = await CommittedAsync(index, Before);
         crash.Arm(2);
-        await Assert.ThrowsAnyAsync<Exception>(() =>
-            new DynamoDbImageIndex(crashingClient, new AwsStorageOptions { Table = table }).TryEditAsync(current, Edited(current), default));
+        await Assert.ThrowsAnyAsync<Exception>(() => crashing.TryEditAsync(current, Edited(current), default));
         var edited = (await index.GetAsync(current.ImageId, default))!;
         var clock = new ManualClock(edited.UpdatedAt.AddSeconds(30));
         var blobs = new S3BlobStore(emulators.S3, new AwsStorageOptions { Bucket = await emulators.CreateBucketAsync() });
@@ -95,11 +89,8 @@ public sealed class DynamoDbEditTests(AwsEmulators emulators)
     [Fact]
     public async Task An_edge_write_of_an_older_edit_that_lands_after_a_newer_edit_does_not_bring_a_removed_tag_back()
     {
-        var table = await emulators.CreateTableAsync();
-        var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
-        var slow = new DynamoDbCrash();
-        using var slowClient = slow.CreateClient(emulators.DynamoDbEndpoint);
-        var slowIndex = new DynamoDbImageIndex(slowClient, new AwsStorageOptions { Table = table });
+        using var stores = await StoresAsync();
+        var (table, index, _, slow, slowIndex) = stores;
         var v1 = await CommittedAsync(index, ["keep"]);
 
         // Edit A adds "late"; its edge write is held. Edit B, from A's version, takes "late" away again and finishes.
@@ -119,13 +110,8 @@ public sealed class DynamoDbEditTests(AwsEmulators emulators)
     [Fact]
     public async Task Edges_owed_by_crashed_or_overlapping_edits_are_bounded_the_next_edit_settles_them_first_and_the_lists_are_exact()
     {
-        var table = await emulators.CreateTableAsync();
-        var counter = new RequestCounter();
-        using var counted = emulators.CountedDynamoDb(counter);
-        var index = new DynamoDbImageIndex(counted, new AwsStorageOptions { Table = table });
-        var crash = new DynamoDbCrash();
-        using var crashingClient = crash.CreateClient(emulators.DynamoDbEndpoint);
-        var crashing = new DynamoDbImageIndex(crashingClient, new AwsStorageOptions { Table = table });
+        using var stores = await StoresAsync();
+        var (table, index, counter, crash, crashing) = stores;
         string[] TagSet(int round) => [.. Enumerable.Range(0, 30).Select(i => $"r{round}t{i}")];
         var current = await CommittedAsync(index, TagSet(0));
 
@@ -159,10 +145,8 @@ public sealed class DynamoDbEditTests(AwsEmulators emulators)
     [Fact]
     public async Task A_delete_after_edits_leaves_only_expiring_tombstones_and_costs_the_same_however_many_edits_came_before()
     {
-        var table = await emulators.CreateTableAsync();
-        var counter = new RequestCounter();
-        using var counted = emulators.CountedDynamoDb(counter);
-        var index = new DynamoDbImageIndex(counted, new AwsStorageOptions { Table = table });
+        using var stores = await StoresAsync();
+        var (table, index, counter, _, _) = stores;
         var current = await CommittedAsync(index, ["a", "b"]);
         for (var round = 0; round < 10; round++)
         {
@@ -187,14 +171,12 @@ public sealed class DynamoDbEditTests(AwsEmulators emulators)
     [Fact]
     public async Task An_edit_whose_answer_the_SDK_retried_after_it_landed_is_the_edit_not_a_lost_race()
     {
-        var table = await emulators.CreateTableAsync();
-        var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
-        var blip = new DynamoDbCrash();
-        using var retrying = blip.CreateClient(emulators.DynamoDbEndpoint, retries: 2);
+        using var stores = await StoresAsync(retries: 2);
+        var (table, index, _, blip, retrying) = stores;
         var current = await CommittedAsync(index, Before);
 
         blip.Arm(1, answerLost: true, once: true);
-        var stored = await new DynamoDbImageIndex(retrying, new AwsStorageOptions { Table = table }).TryEditAsync(current, Edited(current), default);
+        var stored = await retrying.TryEditAsync(current, Edited(current), default);
 
         Assert.NotNull(stored);
         Assert.Equal(("edited", current.Version + 1), (stored.Caption, stored.Version));
@@ -205,15 +187,13 @@ public sealed class DynamoDbEditTests(AwsEmulators emulators)
     [Fact]
     public async Task A_caller_that_goes_away_after_the_record_was_written_still_gets_its_edges_moved()
     {
-        var table = await emulators.CreateTableAsync();
-        var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
-        var slow = new DynamoDbCrash();
-        using var slowClient = slow.CreateClient(emulators.DynamoDbEndpoint);
+        using var stores = await StoresAsync();
+        var (table, index, _, slow, slowIndex) = stores;
         var current = await CommittedAsync(index, Before);
         using var caller = new CancellationTokenSource();
 
         slow.Arm(2, hold: true);
-        var edit = new DynamoDbImageIndex(slowClient, new AwsStorageOptions { Table = table }).TryEditAsync(current, Edited(current), caller.Token);
+        var edit = slowIndex.TryEditAsync(current, Edited(current), caller.Token);
         await slow.Reached;
         await caller.CancelAsync();
         slow.Release();
@@ -226,14 +206,12 @@ public sealed class DynamoDbEditTests(AwsEmulators emulators)
     [Fact]
     public async Task An_edit_whose_edges_land_after_a_delete_took_the_image_takes_them_away_again()
     {
-        var table = await emulators.CreateTableAsync();
-        var index = new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = table });
-        var slow = new DynamoDbCrash();
-        using var slowClient = slow.CreateClient(emulators.DynamoDbEndpoint);
+        using var stores = await StoresAsync();
+        var (table, index, _, slow, slowIndex) = stores;
         var current = await CommittedAsync(index, Before);
 
         slow.Arm(2, hold: true);
-        var edit = new DynamoDbImageIndex(slowClient, new AwsStorageOptions { Table = table }).TryEditAsync(current, Edited(current), default);
+        var edit = slowIndex.TryEditAsync(current, Edited(current), default);
         await slow.Reached;
         Assert.True(await index.TransitionAsync(current.ImageId, ImageState.Committed, ImageState.Deleting, DateTimeOffset.UtcNow, default));
         Assert.True(await index.RemoveAsync(current.ImageId, ImageState.Deleting, default));
@@ -248,13 +226,8 @@ public sealed class DynamoDbEditTests(AwsEmulators emulators)
     [Fact]
     public async Task Of_many_edits_that_meet_a_record_owing_the_most_edges_one_settles_them_and_the_others_cost_a_few_requests_each()
     {
-        var table = await emulators.CreateTableAsync();
-        var counter = new RequestCounter();
-        using var counted = emulators.CountedDynamoDb(counter);
-        var index = new DynamoDbImageIndex(counted, new AwsStorageOptions { Table = table });
-        var crash = new DynamoDbCrash();
-        using var crashingClient = crash.CreateClient(emulators.DynamoDbEndpoint);
-        var crashing = new DynamoDbImageIndex(crashingClient, new AwsStorageOptions { Table = table });
+        using var stores = await StoresAsync();
+        var (table, index, counter, crash, crashing) = stores;
         var current = await CommittedAsync(index, [.. Enumerable.Range(0, 30).Select(i => $"r0t{i}")]);
         for (var round = 1; round <= 3; round++)
         {
@@ -276,10 +249,8 @@ public sealed class DynamoDbEditTests(AwsEmulators emulators)
     [Fact]
     public async Task An_edit_costs_one_write_of_the_record_one_per_moved_tag_and_one_to_clear_and_a_caption_only_edit_one()
     {
-        var table = await emulators.CreateTableAsync();
-        var counter = new RequestCounter();
-        using var counted = emulators.CountedDynamoDb(counter);
-        var index = new DynamoDbImageIndex(counted, new AwsStorageOptions { Table = table });
+        using var stores = await StoresAsync();
+        var (table, index, counter, _, _) = stores;
         var v1 = await CommittedAsync(index, ["keep", "old"]);
 
         counter.Reset();
@@ -290,6 +261,32 @@ public sealed class DynamoDbEditTests(AwsEmulators emulators)
 
         Assert.Equal(["UpdateItem", "UpdateItem", "UpdateItem", "UpdateItem"], moved);
         Assert.Equal(["UpdateItem"], counter.Operations);
+    }
+
+    /// <summary>One test's new table, through a counted client (<see cref="Stores.Index"/>) and through a
+    /// <see cref="DynamoDbCrash"/> client (<see cref="Stores.Faulty"/>).</summary>
+    private sealed record Stores(string Table, DynamoDbImageIndex Index, RequestCounter Counter, DynamoDbCrash Faults, DynamoDbImageIndex Faulty, IDisposable[] Clients) : IDisposable
+    {
+        public void Deconstruct(out string table, out DynamoDbImageIndex index, out RequestCounter counter, out DynamoDbCrash faults, out DynamoDbImageIndex faulty) =>
+            (table, index, counter, faults, faulty) = (Table, Index, Counter, Faults, Faulty);
+
+        public void Dispose()
+        {
+            foreach (var client in Clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    private async Task<Stores> StoresAsync(int retries = 0)
+    {
+        var options = new AwsStorageOptions { Table = await emulators.CreateTableAsync() };
+        var counter = new RequestCounter();
+        var faults = new DynamoDbCrash();
+        var counted = emulators.CountedDynamoDb(counter);
+        var faulty = faults.CreateClient(emulators.DynamoDbEndpoint, retries);
+        return new Stores(options.Table, new DynamoDbImageIndex(counted, options), counter, faults, new DynamoDbImageIndex(faulty, options), [counted, faulty]);
     }
 
     private static ImageRecord Edited(ImageRecord current) =>
