@@ -22,43 +22,41 @@ public sealed record PlaceholderCost(IReadOnlyList<double> With, IReadOnlyList<d
     /// <summary>Median of the pairs' with / without ratios: each pair ran back to back, so it shares the machine's state.</summary>
     public double Ratio => Stats.Median(PairRatios);
 
-    public static async Task<IReadOnlyList<PlaceholderCost>> MeasureAsync(IReadOnlyList<string> images, int pairs, string variants)
+    /// <summary>The two processors, each run once untimed first, so neither side pays for the JIT compiling the code
+    /// they share; then <see cref="MeasureAsync"/> per image.</summary>
+    public static async Task<Func<string, Task<PlaceholderCost>>> PrepareAsync(string warmUpImage, int pairs, string variants)
     {
         var limits = new UploadLimits { MaxPixels = 1_000_000_000 };
         var with = new VipsImageProcessor(limits, new ProcessingOptions { MaxConcurrentImages = 1, VipsConcurrency = 1 });
         var without = new VipsImageProcessor(limits, new ProcessingOptions { MaxConcurrentImages = 1, VipsConcurrency = 1, Placeholders = false });
+        (await with.ProcessAsync(warmUpImage, variants, default)).Dispose();
+        (await without.ProcessAsync(warmUpImage, variants, default)).Dispose();
+        return image => MeasureAsync(with, without, image, pairs, variants);
+    }
 
-        // One untimed run of each first, so neither side pays for the JIT compiling the code they share.
-        (await with.ProcessAsync(images[0], variants, default)).Dispose();
-        (await without.ProcessAsync(images[0], variants, default)).Dispose();
-
-        var costs = new List<PlaceholderCost>(images.Count);
-        foreach (var image in images)
+    private static async Task<PlaceholderCost> MeasureAsync(VipsImageProcessor with, VipsImageProcessor without, string image, int pairs, string variants)
+    {
+        List<double> withSeconds = [], withoutSeconds = [], ratios = [];
+        for (var pair = 0; pair < pairs; pair++)
         {
-            List<double> withSeconds = [], withoutSeconds = [], ratios = [];
-            for (var pair = 0; pair < pairs; pair++)
+            double a, b;
+            if (pair % 2 == 0)
             {
-                double a, b;
-                if (pair % 2 == 0)
-                {
-                    a = await CpuSecondsAsync(with, image, variants);
-                    b = await CpuSecondsAsync(without, image, variants);
-                }
-                else
-                {
-                    b = await CpuSecondsAsync(without, image, variants);
-                    a = await CpuSecondsAsync(with, image, variants);
-                }
-
-                withSeconds.Add(a);
-                withoutSeconds.Add(b);
-                ratios.Add(a / b);
+                a = await CpuSecondsAsync(with, image, variants);
+                b = await CpuSecondsAsync(without, image, variants);
+            }
+            else
+            {
+                b = await CpuSecondsAsync(without, image, variants);
+                a = await CpuSecondsAsync(with, image, variants);
             }
 
-            costs.Add(new PlaceholderCost(withSeconds, withoutSeconds, ratios, StepCpuMilliseconds(image)));
+            withSeconds.Add(a);
+            withoutSeconds.Add(b);
+            ratios.Add(a / b);
         }
 
-        return costs;
+        return new PlaceholderCost(withSeconds, withoutSeconds, ratios, StepCpuMilliseconds(image));
     }
 
     private static async Task<double> CpuSecondsAsync(VipsImageProcessor processor, string image, string variants)

@@ -20,18 +20,24 @@ public static class ProcessingBenchmark
         var images = BenchImages.Prepare(options).All;
         Console.WriteLine($"processing: {images.Count} images, {options.Repeats} repeats, {options.PairedRepeats} pairs with and without placeholders");
         var variants = Directory.CreateDirectory(Path.Combine(options.Work, "variants")).FullName;
-        var placeholders = await PlaceholderCost.MeasureAsync(images, options.PairedRepeats, variants);
-        var ours = placeholders.Select(p => p.WithMedian).ToList();
-        var bare = placeholders.Select(p => p.WithoutMedian).ToList();
+        var measurePairs = await PlaceholderCost.PrepareAsync(images[0], options.PairedRepeats, variants);
+        var placeholders = new List<PlaceholderCost>();
         var floor = new List<double>();
         var cli = new List<double>();
+        var sharp = new List<double>();
+        var load = new List<double> { LoadAverage() };
+        // Image by image, the peers right after ours: whatever else the machine does at that moment weighs on all of them.
         foreach (var image in images)
         {
+            placeholders.Add(await measurePairs(image));
             floor.Add(Stats.Median(await RepeatAsync(options.Repeats, () => Task.FromResult(Floor(image)))));
             cli.Add(Stats.Median(Enumerable.Range(0, options.Repeats).Select(_ => VipsThumbnailCli(image, options.Work))));
+            sharp.AddRange(await SharpAsync(options, [image]));
+            load.Add(LoadAverage());
         }
 
-        var sharp = await SharpAsync(options, images);
+        var ours = placeholders.Select(p => p.WithMedian).ToList();
+        var bare = placeholders.Select(p => p.WithoutMedian).ToList();
         var rows = new StringBuilder();
         rows.AppendLine("| Image | Pixels | Ours | Ours without placeholders | Placeholders add | Placeholder step | sharp | vipsthumbnail | Floor |");
         rows.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -58,8 +64,12 @@ public static class ProcessingBenchmark
             Ours: `VipsImageProcessor` in process, as the service runs it (placeholders included); median of
             {options.PairedRepeats} run(s) per image. Ours without placeholders: the same with `Processing:Placeholders` off.
             sharp {SharpVersion(options)}: three pipelines per image, as a Node
-            service writes them. vipsthumbnail (Debian libvips-tools {CliVersion()}): three commands. Floor: one NetVips
-            `Thumbnail` to the display size, encoded. sharp, vipsthumbnail and the floor: median of {options.Repeats} run(s) per image.
+            service writes them (one Node process per image, its first run untimed). vipsthumbnail (Debian libvips-tools {CliVersion()}): three commands. Floor: one NetVips
+            `Thumbnail` to the display size, encoded. sharp, vipsthumbnail and the floor: median of {options.Repeats} run(s) per image,
+            each image's right after ours on it. The machine's one-minute load average, read before the first image and after
+            each, went from {load.Min():F1} to {load.Max():F1} on its {Environment.ProcessorCount} cores: CPU seconds grow when
+            other work shares the cores and their caches, so the absolute figures, and the comparisons with the peers, are as
+            steady as that load was.
 
             {rows}
             | Median over the set | Ours | Ours without placeholders | Placeholder step | sharp | vipsthumbnail | Floor |
@@ -103,6 +113,10 @@ public static class ProcessingBenchmark
             target stays missed by that choice.
             """));
     }
+
+    /// <summary>The one-minute load average, or NaN where /proc has none.</summary>
+    private static double LoadAverage() =>
+        File.Exists("/proc/loadavg") ? double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture) : double.NaN;
 
     private static string Percent(double ratio) => string.Create(CultureInfo.InvariantCulture, $"{(ratio - 1) * 100:+0.0;-0.0;0.0} %");
 
@@ -158,9 +172,11 @@ public static class ProcessingBenchmark
         return (double.Parse(minutes[0], CultureInfo.InvariantCulture) * 60) + double.Parse(minutes[1].TrimEnd('s'), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>sharp's CPU seconds per image, one more run than asked and the first left out: a fresh Node process pays for
+    /// setting libvips up in its first run, as ours is warmed up before it is timed.</summary>
     private static async Task<List<double>> SharpAsync(BenchOptions options, IReadOnlyList<string> images)
     {
-        var start = new ProcessStartInfo("node", [Path.Combine(options.Peers, "sharp-variants.mjs"), options.Repeats.ToString(CultureInfo.InvariantCulture), .. images])
+        var start = new ProcessStartInfo("node", [Path.Combine(options.Peers, "sharp-variants.mjs"), (options.Repeats + 1).ToString(CultureInfo.InvariantCulture), .. images])
         {
             WorkingDirectory = options.Peers,
             RedirectStandardOutput = true,
@@ -169,7 +185,7 @@ public static class ProcessingBenchmark
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => Stats.Median(JsonDocument.Parse(line).RootElement.GetProperty("cpu_seconds").EnumerateArray().Select(e => e.GetDouble())))];
+            .Select(line => Stats.Median(JsonDocument.Parse(line).RootElement.GetProperty("cpu_seconds").EnumerateArray().Skip(1).Select(e => e.GetDouble())))];
     }
 
     private static string SharpVersion(BenchOptions options) =>
