@@ -9,6 +9,9 @@ public sealed record BenchOptions(string Photos, string Peers, string Work, stri
 {
     public int Repeats => Quick ? 1 : 3;
 
+    /// <summary>Pairs of runs with and without placeholders per image: an even count, so each order comes up equally often.</summary>
+    public int PairedRepeats => Smoke ? 2 : Quick ? 4 : 20;
+
     /// <summary>Whether to run a section: all of them unless --only names some.</summary>
     public bool Runs(string section) => Only.Count == 0 || Only.Contains(section);
 

@@ -12,6 +12,9 @@ public sealed class ProcessingOptions
     /// <summary>Worker threads libvips may use for one image (default: one per core).</summary>
     public int VipsConcurrency { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>Whether ingest computes a ThumbHash placeholder and a dominant colour; off, records have neither (null).</summary>
+    public bool Placeholders { get; set; } = true;
+
     public IEnumerable<string> Validate()
     {
         if (MaxConcurrentImages is < 1 or > 256)

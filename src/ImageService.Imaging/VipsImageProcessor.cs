@@ -25,10 +25,12 @@ public sealed class VipsImageProcessor : IImageProcessor
     };
 
     private readonly UploadLimits limits;
+    private readonly bool placeholders;
 
     public VipsImageProcessor(UploadLimits limits, ProcessingOptions options, ILogger<VipsImageProcessor>? logger = null)
     {
         this.limits = limits;
+        placeholders = options.Placeholders;
         VipsRuntime.Configure(options.VipsConcurrency, logger is null ? null : message => logger.LogDebug("libvips: {Message}", message));
     }
 
@@ -76,7 +78,7 @@ public sealed class VipsImageProcessor : IImageProcessor
             // Rotation needs random access; upright images (most) stream through in strips.
             var access = orientation == 1 ? Enums.Access.Sequential : Enums.Access.Random;
             var variants = new List<EncodedVariant>(3);
-            (string ThumbHash, string DominantColor) placeholder;
+            (string ThumbHash, string DominantColor)? placeholder = null;
             using (var working = LoadWorkingCopy(path, format, access, width, height))
             {
                 var side = Math.Min(VariantSpecs.Thumbnail.MaxWidth, Math.Min(working.Width, working.Height));
@@ -85,7 +87,10 @@ public sealed class VipsImageProcessor : IImageProcessor
                     size: Enums.Size.Down);
                 variants.Add(EncodeWebp(thumbnail, VariantSpecs.Thumbnail, outputs));
                 variants.Add(EncodeWebp(display, VariantSpecs.Display, outputs));
-                placeholder = Placeholders.From(display);
+                if (placeholders)
+                {
+                    placeholder = Placeholders.From(display);
+                }
             }
 
             using var source = Load(path, format, access);
@@ -95,8 +100,8 @@ public sealed class VipsImageProcessor : IImageProcessor
             variants.Add(original);
             return new ProcessedImage(format.ToString().ToUpperInvariant(), original.Width, original.Height, variants)
             {
-                Placeholder = placeholder.ThumbHash,
-                DominantColor = placeholder.DominantColor,
+                Placeholder = placeholder?.ThumbHash,
+                DominantColor = placeholder?.DominantColor,
             };
         }
         catch (VipsException e) when (DiskFull.Is(e))

@@ -48,6 +48,24 @@ public abstract class PlaceholderTests(Backend backend)
             Assert.InRange(color[band], orange[band] - 12, orange[band] + 12);
         }
     }
+
+    [Fact]
+    public async Task With_Processing_Placeholders_off_images_are_stored_and_returned_without_a_placeholder()
+    {
+        using var service = await ServiceFactory.StartAsync(backend, new() { ["Processing:Placeholders"] = "false" });
+        using var client = service.CreateClient();
+
+        var uploaded = await client.UploadOkAsync(TestImages.Jpeg(800, 450));
+        var view = await (await client.GetAsync($"/images/{uploaded.Str("image_id")}")).JsonAsync();
+        var listed = JsonDocument.Parse(await client.GetStringAsync("/images")).RootElement[0];
+
+        foreach (var image in new[] { uploaded, view, listed })
+        {
+            Assert.Equal(JsonValueKind.Null, image.GetProperty("placeholder").ValueKind);
+            Assert.Equal(JsonValueKind.Null, image.GetProperty("dominant_color").ValueKind);
+            Assert.Equal((800, 450), (image.GetProperty("width").GetInt32(), image.GetProperty("height").GetInt32()));
+        }
+    }
 }
 
 public sealed class LocalPlaceholderTests() : PlaceholderTests(Backend.Local);

@@ -115,6 +115,23 @@ public sealed class PipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task With_placeholders_turned_off_an_image_gets_no_placeholder_or_colour_and_the_same_variants()
+    {
+        var upload = Path.Combine(folder, $"{Guid.NewGuid():N}-upload.bin");
+        await File.WriteAllBytesAsync(upload, TestImages.Jpeg(1600, 1200, [230, 120, 30]));
+        var off = new VipsImageProcessor(new UploadLimits { MaxPixels = 50_000_000 }, new ProcessingOptions { Placeholders = false });
+
+        using var with = await processor.ProcessAsync(upload, folder, default);
+        using var without = await off.ProcessAsync(upload, folder, default);
+
+        Assert.NotNull(with.Placeholder);
+        Assert.Matches("^#[0-9a-f]{6}\\z", with.DominantColor);
+        Assert.Null(without.Placeholder);
+        Assert.Null(without.DominantColor);
+        Assert.Equal(with.Variants.Select(v => v.ReadBytes()), without.Variants.Select(v => v.ReadBytes()));
+    }
+
+    [Fact]
     public async Task A_truncated_jpeg_is_unprocessable_and_leaves_no_variant_files()
     {
         var error = await Assert.ThrowsAsync<ImageServiceException>(() => ProcessAsync(TestImages.Truncated(TestImages.NoisyJpeg())));

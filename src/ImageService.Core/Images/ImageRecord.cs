@@ -18,7 +18,7 @@ public sealed record ImageRecord(
     public string? AltText { get; init; }
 
     /// <summary>A ThumbHash of the image (base64), for a client to paint before the pixels arrive; null for images stored
-    /// before placeholders existed, until they are backfilled.</summary>
+    /// before placeholders existed (until they are backfilled) or processed with placeholders turned off.</summary>
     public string? Placeholder { get; init; }
 
     /// <summary>The image's dominant colour, <c>#rrggbb</c>; null like <see cref="Placeholder"/>.</summary>

@@ -6,10 +6,11 @@ namespace ImageService.Core.Processing;
 /// </summary>
 public sealed record ProcessedImage(string SourceFormat, int Width, int Height, IReadOnlyList<EncodedVariant> Variants) : IDisposable
 {
-    /// <summary>A ThumbHash of the image, base64: a blurred picture a client can paint before the pixels arrive.</summary>
+    /// <summary>A ThumbHash of the image, base64: a blurred picture a client can paint before the pixels arrive; null when
+    /// the processor computes no placeholders.</summary>
     public string? Placeholder { get; init; }
 
-    /// <summary>The image's dominant colour, <c>#rrggbb</c>.</summary>
+    /// <summary>The image's dominant colour, <c>#rrggbb</c>; null like <see cref="Placeholder"/>.</summary>
     public string? DominantColor { get; init; }
 
     public void Dispose()
