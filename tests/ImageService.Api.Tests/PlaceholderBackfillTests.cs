@@ -63,6 +63,22 @@ public abstract class PlaceholderBackfillTests(Backend backend)
     }
 
     [Fact]
+    public async Task With_placeholders_switched_off_the_sweep_makes_none_for_old_images_either_and_the_command_says_why()
+    {
+        using var service = await ServiceFactory.StartAsync(backend, new() { ["Processing:Placeholders"] = "false" });
+        using var client = service.CreateClient();
+        var image = await client.UploadOkAsync(TestImages.Jpeg(400, 300));
+
+        var sweep = await service.Services.GetRequiredService<RoutineSweep>().RunAsync(default);
+        var (exitCode, output) = await RunCommandAsync(CommandSettings(service), "sweep", "--backfill", "--Processing:Placeholders=false");
+
+        Assert.Equal(0, sweep.PlaceholdersBackfilled);
+        Assert.False(HasPlaceholder(await ViewAsync(client, image)));
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Processing:Placeholders is false", output);
+    }
+
+    [Fact]
     public async Task The_sweep_backfill_command_fills_every_image_in_batches_and_prints_its_report()
     {
         using var service = await ServiceFactory.StartAsync(backend);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ImageService.Configuration;
 using ImageService.Core.Sweeping;
+using ImageService.Imaging;
 using ImageService.Processing;
 
 namespace ImageService.Sweeping;
@@ -44,6 +45,12 @@ internal static class SweeperSetup
                 await Console.Error.WriteLineAsync(e.Message);
                 return 2;
             }
+        }
+
+        if (command.Backfill && !app.Services.GetRequiredService<ProcessingOptions>().Placeholders)
+        {
+            await Console.Error.WriteLineAsync("Processing:Placeholders is false: the service makes no placeholders, so 'sweep --backfill' makes none for old images either.");
+            return 2;
         }
 
         var backfill = command.Backfill
