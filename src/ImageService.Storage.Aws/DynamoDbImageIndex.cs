@@ -605,9 +605,11 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
 
     private static Dictionary<string, AttributeValue> ScanPosition(string position)
     {
+        // Both parts of a key are non-empty (DynamoDB refuses an empty key attribute, and would answer a 400 for every
+        // page from such a position), and every partition of the table has a '#' in it.
         var colon = position.IndexOf(':');
         if (colon < 1 || !int.TryParse(position.AsSpan(0, colon), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length)
-            || length > position.Length - colon - 1)
+            || length < 1 || length >= position.Length - colon - 1 || !position.AsSpan(colon + 1, length).Contains('#'))
         {
             throw new ArgumentException($"'{position}' is not a position in the index that a previous page returned.", nameof(position));
         }

@@ -32,18 +32,20 @@ public sealed partial class SqliteImageIndex : IPlaceholderBackfillStore
             command.Parameters.AddWithValue("$after", after ?? "");
             command.Parameters.AddWithValue("$limit", limit);
             var records = new List<PlaceholderCandidate>(limit);
-            string? last = null;
+            var rows = 0;
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                last = reader.GetString(0);
-                if (Guid.TryParseExact(last, "D", out var imageId))
+                rows++;
+                if (Guid.TryParseExact(reader.GetString(0), "D", out var imageId))
                 {
                     records.Add(new PlaceholderCandidate(imageId, reader.GetInt32(1), reader.GetInt32(2), ThumbnailKey(reader.GetString(3))));
                 }
             }
 
-            return new PlaceholderBackfillPage(records, records.Count == limit ? last : null);
+            // A full page of rows means there may be more, whether or not each row was an image the service wrote; the
+            // position is the last real image id (a resumed page reads the odd rows after it again, and passes them).
+            return new PlaceholderBackfillPage(records, rows == limit && records.Count > 0 ? records[^1].ImageId.ToString("D") : null);
         });
     }
 

@@ -21,6 +21,24 @@ public sealed class PlaceholderBackfill(
     public const int MaxThumbnailBytes = 1024 * 1024;
 
     private volatile bool done;
+    private volatile bool reopened;
+
+    /// <summary>While <c>Processing:Placeholders</c> is off new images are stored without one, so a pass already done must
+    /// run again once placeholders are back on: marks it not done (once per process; one read, and a write when it was).</summary>
+    public async Task ReopenAsync(CancellationToken cancellationToken)
+    {
+        if (reopened)
+        {
+            return;
+        }
+
+        if ((await store.ReadPositionAsync(cancellationToken)).Done)
+        {
+            await store.SavePositionAsync(PlaceholderBackfillPosition.Beginning, cancellationToken);
+        }
+
+        (reopened, done) = (true, false);
+    }
 
     /// <summary>One bounded batch, unless <see cref="SweeperOptions.BackfillBatchSize"/> is 0 or the backfill is done.</summary>
     public async Task<PlaceholderBackfillReport> RunBatchAsync(CancellationToken cancellationToken)

@@ -264,18 +264,35 @@ public abstract class PlaceholderBackfillContract : IAsyncLifetime
         Assert.NotNull((await Current.Index.GetAsync(old.ImageId, default))!.Placeholder);
     }
 
-    [Fact]
-    public async Task A_position_the_store_did_not_hand_out_is_refused_and_a_saved_one_starts_the_pass_again()
+    [Theory]
+    [InlineData("not a position")]
+    [InlineData("0:")] // parts of a key that DynamoDB refuses as empty
+    [InlineData("6:image#")]
+    public async Task A_position_the_store_did_not_hand_out_is_refused_and_a_saved_one_starts_the_pass_again(string position)
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => Current.Backfill.ListWithoutPlaceholderAsync("not a position", 10, default));
+        await Assert.ThrowsAsync<ArgumentException>(() => Current.Backfill.ListWithoutPlaceholderAsync(position, 10, default));
 
         var old = await AddOldImageAsync([60, 200, 60], 1080, 720);
-        await Current.Backfill.SavePositionAsync(new PlaceholderBackfillPosition("not a position", Done: false), default);
+        await Current.Backfill.SavePositionAsync(new PlaceholderBackfillPosition(position, Done: false), default);
         var log = new WarningLog();
 
         Assert.Equal(1, (await Backfill(logger: log).RunBatchAsync(default)).Filled);
         Assert.NotNull((await Current.Index.GetAsync(old.ImageId, default))!.Placeholder);
         Assert.Single(log.Entries);
+    }
+
+    [Fact]
+    public async Task A_pass_done_is_reopened_while_placeholders_are_off_so_images_stored_meanwhile_get_theirs_once_back_on()
+    {
+        var backfill = Backfill();
+        Assert.True((await backfill.RunBatchAsync(default)).Done);
+
+        await backfill.ReopenAsync(default); // a sweep while Processing:Placeholders is off
+        var stored = await AddOldImageAsync([200, 60, 60], 640, 480);
+        var filled = await Backfill().RunBatchAsync(default); // a process with placeholders back on
+
+        Assert.Equal(1, filled.Filled);
+        Assert.NotNull((await Current.Index.GetAsync(stored.ImageId, default))!.Placeholder);
     }
 
     protected PlaceholderBackfill Backfill(int batchSize = 100, IBlobStore? blobs = null, IPlaceholderBackfillStore? store = null, ILogger<PlaceholderBackfill>? logger = null) =>
