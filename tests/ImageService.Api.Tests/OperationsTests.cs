@@ -148,6 +148,33 @@ public sealed class OperationsTests
     }
 
     [Fact]
+    public async Task The_openapi_document_has_a_real_title_introduction_and_licence_and_in_Jwt_mode_declares_the_bearer_token_where_one_is_needed()
+    {
+        using var open = new ServiceFactory();
+        using var signedIn = AuthTests.Start();
+
+        var none = JsonDocument.Parse(await open.CreateClient().GetStringAsync("/openapi/v1.json")).RootElement;
+        var jwt = JsonDocument.Parse(await signedIn.CreateClient().GetStringAsync("/openapi/v1.json")).RootElement;
+        var info = none.GetProperty("info");
+        var paths = jwt.GetProperty("paths");
+        static bool Secured(JsonElement operation) =>
+            operation.TryGetProperty("security", out var security) && security.EnumerateArray().Any(r => r.TryGetProperty("bearer", out _));
+
+        Assert.Equal("Image service API", info.Str("title"));
+        Assert.Contains("Two engines, one API", info.Str("description"));
+        Assert.Equal("MIT", info.GetProperty("license").Str("identifier"));
+        Assert.True(info.TryGetProperty("contact", out _));
+        Assert.False(none.TryGetProperty("components", out var components) && components.TryGetProperty("securitySchemes", out _));
+        Assert.Equal("bearer", jwt.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer").Str("scheme"));
+        Assert.True(Secured(paths.GetProperty("/images").GetProperty("post")));
+        Assert.True(Secured(paths.GetProperty("/images/{image_id}").GetProperty("patch")));
+        Assert.True(Secured(paths.GetProperty("/images/{image_id}").GetProperty("delete")));
+        Assert.True(Secured(paths.GetProperty("/uploads").GetProperty("post")));
+        Assert.False(Secured(paths.GetProperty("/images").GetProperty("get")));
+        Assert.False(Secured(paths.GetProperty("/images/{image_id}").GetProperty("get")));
+    }
+
+    [Fact]
     public async Task An_unknown_route_is_a_404_problem()
     {
         using var service = new ServiceFactory();
