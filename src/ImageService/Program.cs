@@ -12,6 +12,7 @@ using ImageService.RateLimits;
 using ImageService.Storage;
 using ImageService.Sweeping;
 using ImageService.Uploads;
+using ImageService.WebApp;
 
 var sweep = SweepCommand.Parse(args);
 var builder = WebApplication.CreateBuilder(sweep?.SettingArgs ?? args);
@@ -24,6 +25,7 @@ builder.AddUploadRateLimits();
 builder.AddImageStorage();
 builder.AddImageProcessing();
 builder.AddSweeper(background: sweep is null);
+builder.AddWebApp();
 
 var app = builder.Build();
 if (sweep is not null)
@@ -35,6 +37,7 @@ app.UseApiErrors();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.MapWebApp();
 app.MapApiDocs();
 app.MapHealthApi();
 app.MapLimitsApi();

@@ -96,7 +96,6 @@ internal static class ApiDocsSetup
             .HideDeveloperTools()
             .HideClientButton()
             .WithDotNetFlag(false));
-        app.MapGet("/", () => TypedResults.Redirect("/scalar")).ExcludeFromDescription();
         return app;
     }
 }

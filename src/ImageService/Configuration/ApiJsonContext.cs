@@ -19,4 +19,5 @@ namespace ImageService.Configuration;
 [JsonSerializable(typeof(SweepReport))]
 [JsonSerializable(typeof(CreatedUploadResponse))]
 [JsonSerializable(typeof(ImageService.Events.EventResponse))]
+[JsonSerializable(typeof(ImageService.WebApp.WebAppConfigResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,0 +1,157 @@
+// The service's API as the app uses it. Every failure becomes an ApiError carrying the problem's `detail`, which is
+// written for people, so the app can show it as it is.
+
+export class ApiError extends Error {
+  constructor(status, title, detail) {
+    super(detail || title || `The service answered ${status}.`);
+    this.status = status;
+    this.title = title;
+  }
+}
+
+let tokenSource = () => null;
+
+/** Where the bearer token comes from (Jwt mode); a function, so a sign-in or sign-out takes effect at once. */
+export function useToken(source) {
+  tokenSource = source;
+}
+
+function authorize(headers = {}) {
+  const token = tokenSource();
+  return token ? { ...headers, Authorization: `Bearer ${token}` } : headers;
+}
+
+async function problemOf(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Not JSON: storage (S3 answers XML) or a proxy; the status is all there is.
+  }
+  if (response.status === 413 && !body?.detail) {
+    return new ApiError(413, 'Too large', 'This file is larger than the service accepts.');
+  }
+  return new ApiError(response.status, body?.title, body?.detail);
+}
+
+async function call(url, options = {}) {
+  let response;
+  try {
+    response = await fetch(url, { ...options, headers: authorize(options.headers) });
+  } catch {
+    throw new ApiError(0, 'Offline', 'The service cannot be reached. Check your connection and try again.');
+  }
+  if (!response.ok) {
+    throw await problemOf(response);
+  }
+  return response;
+}
+
+export async function getJson(url) {
+  return (await call(url)).json();
+}
+
+/** One page of the list, and the URL of the next one (from the `Link` header), or null at the end. */
+export async function listImages(url) {
+  const response = await call(url);
+  const next = /<([^>]+)>\s*;\s*rel="next"/.exec(response.headers.get('Link') || '');
+  return { items: await response.json(), next: next ? next[1] : null };
+}
+
+/** The image with its renditions, and its version as an ETag for If-Match. */
+export async function getImage(id) {
+  const response = await call(`/images/${encodeURIComponent(id)}`);
+  return { image: await response.json(), etag: response.headers.get('ETag') };
+}
+
+export async function editImage(id, etag, patch) {
+  const response = await call(`/images/${encodeURIComponent(id)}`, {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/merge-patch+json', ...(etag ? { 'If-Match': etag } : {}) },
+    body: JSON.stringify(patch),
+  });
+  return { image: await response.json(), etag: response.headers.get('ETag') };
+}
+
+export async function deleteImage(id) {
+  await call(`/images/${encodeURIComponent(id)}`, { method: 'DELETE' });
+}
+
+// Uploads go through XMLHttpRequest: fetch reports no upload progress.
+function send(method, url, body, headers, onProgress) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open(method, url);
+    for (const [name, value] of Object.entries(headers)) {
+      request.setRequestHeader(name, value);
+    }
+    request.upload.addEventListener('progress', (event) => {
+      if (event.lengthComputable) {
+        onProgress(event.loaded, event.total);
+      }
+    });
+    request.addEventListener('load', () => {
+      let json = null;
+      try {
+        json = request.responseText ? JSON.parse(request.responseText) : null;
+      } catch {
+        // Storage's answers are XML or empty.
+      }
+      if (request.status >= 200 && request.status < 300) {
+        resolve(json);
+      } else if (request.status === 413 && !json?.detail) {
+        reject(new ApiError(413, 'Too large', 'This file is larger than the service accepts.'));
+      } else {
+        reject(new ApiError(request.status, json?.title, json?.detail || storageError(request.responseText, request.status)));
+      }
+    });
+    request.addEventListener('error', () =>
+      reject(new ApiError(0, 'Offline', 'The upload was cut off. Check your connection and try again.')));
+    request.send(body);
+  });
+}
+
+function storageError(text, status) {
+  const message = /<Message>([^<]*)<\/Message>/.exec(text || '');
+  return message ? `Storage refused the file: ${message[1]}` : `The upload failed (${status}).`;
+}
+
+async function sha256Hex(file) {
+  if (!globalThis.crypto?.subtle) {
+    return null; // Not a secure context: storage then checks size and type only, and the service checks the rest.
+  }
+  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Uploads one file with its metadata and answers the new image. Files up to `limits.max_upload_bytes` go in one
+ * POST /images; larger ones (up to `max_direct_upload_bytes`) straight to storage: POST /uploads, the signed form,
+ * then complete. `onProgress(sent, total)` reports the file's bytes as they leave.
+ */
+export async function uploadImage(file, metadata, limits, onProgress) {
+  const key = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+  if (file.size <= limits.max_upload_bytes) {
+    const form = new FormData();
+    form.append('metadata', JSON.stringify(metadata));
+    form.append('file', file, file.name);
+    return send('POST', '/images', form, authorize({ 'Idempotency-Key': key }), onProgress);
+  }
+  if (file.size > limits.max_direct_upload_bytes) {
+    const mib = (limits.max_direct_upload_bytes / 1048576).toFixed(0);
+    throw new ApiError(413, 'Too large', `This file is ${(file.size / 1048576).toFixed(1)} MiB; the service takes at most ${mib} MiB.`);
+  }
+  const sha256 = await sha256Hex(file);
+  const started = await (await call('/uploads', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ ...metadata, size_bytes: file.size, content_type: file.type, ...(sha256 ? { sha256 } : {}) }),
+  })).json();
+  const form = new FormData();
+  for (const [name, value] of Object.entries(started.fields)) {
+    form.append(name, value);
+  }
+  form.append('file', file, file.name);
+  await send(started.method || 'POST', started.url, form, {}, onProgress);
+  return (await call(started.complete_url, { method: 'POST' })).json();
+}

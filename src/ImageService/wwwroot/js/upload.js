@@ -1,0 +1,152 @@
+// The upload dialog: pick or drop photos, see them, give each a caption, tags and a description, and watch each
+// one's bytes leave. Files over POST /images' limit go straight to storage (the direct-upload flow). A refusal shows
+// the service's own words next to the file it concerns; the others carry on.
+
+import { uploadImage } from './api.js';
+import { el, formatBytes } from './dom.js';
+
+const $ = (id) => document.getElementById(id);
+
+export class UploadDialog {
+  constructor(app) {
+    this.app = app;
+    this.dialog = $('upload-dialog');
+    this.queue = $('queue');
+    this.start = $('start-upload');
+    this.entries = [];
+    this.busy = false;
+
+    const input = $('file-input');
+    input.accept = app.limits.accepted_content_types.join(',');
+    input.addEventListener('change', () => {
+      this.add(input.files);
+      input.value = '';
+    });
+    const drop = $('drop');
+    drop.addEventListener('dragover', (event) => {
+      event.preventDefault();
+      drop.classList.add('over');
+    });
+    drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+    drop.addEventListener('drop', (event) => {
+      event.preventDefault();
+      drop.classList.remove('over');
+      this.add(event.dataTransfer.files);
+    });
+    this.start.addEventListener('click', () => this.uploadAll());
+    this.dialog.addEventListener('close', () => {
+      // What was sent stays sent; what was only picked is forgotten.
+      for (const entry of this.entries.filter((e) => e.state !== 'sending')) {
+        URL.revokeObjectURL(entry.preview);
+      }
+      this.entries = this.entries.filter((e) => e.state === 'sending');
+      this.queue.replaceChildren(...this.entries.map((e) => e.node));
+      this.refresh();
+      $('open-upload').focus();
+    });
+
+    const limits = app.limits;
+    $('upload-hint').textContent = `JPEG, PNG, WebP, GIF or AVIF, up to ${formatBytes(Math.max(limits.max_upload_bytes, limits.max_direct_upload_bytes))} each.`;
+  }
+
+  open() {
+    const who = this.app.identity.user;
+    $('upload-who').textContent = who ? `Posting as ${this.app.identity.label}.` : '';
+    this.refresh();
+    this.dialog.showModal();
+  }
+
+  add(files) {
+    for (const file of files) {
+      const number = this.entries.length + 1;
+      const entry = { file, state: 'ready', preview: URL.createObjectURL(file) };
+      const id = (name) => `upload-${number}-${name}`;
+      entry.caption = el('textarea', { id: id('caption'), rows: 2, maxLength: this.app.limits.max_caption_length });
+      entry.tags = el('input', { id: id('tags'), autocomplete: 'off' });
+      entry.alt = el('textarea', { id: id('alt'), rows: 2, maxLength: this.app.limits.max_alt_text_length });
+      entry.progress = el('progress', { max: file.size, value: 0, 'aria-label': `Upload progress of ${file.name}` });
+      entry.message = el('p', { className: 'message', role: 'status' });
+      entry.remove = el('button', {
+        type: 'button',
+        className: 'icon',
+        'aria-label': `Remove ${file.name}`,
+        onclick: () => this.discard(entry),
+      }, '×');
+      entry.node = el('li', { className: 'entry' },
+        el('img', { className: 'preview', src: entry.preview, alt: `Preview of ${file.name}` }),
+        el('div', { className: 'fields' },
+          el('p', { className: 'file' }, el('strong', {}, file.name), ` · ${formatBytes(file.size)}`, entry.remove),
+          el('label', { htmlFor: id('caption') }, 'Caption'), entry.caption,
+          el('label', { htmlFor: id('tags') }, 'Tags ', el('span', { className: 'hint' }, '(separated by spaces or commas)')), entry.tags,
+          el('label', { htmlFor: id('alt') }, 'Description for people who cannot see it'), entry.alt,
+          entry.progress, entry.message));
+      this.entries.push(entry);
+      this.queue.append(entry.node);
+    }
+    this.refresh();
+  }
+
+  discard(entry) {
+    URL.revokeObjectURL(entry.preview);
+    this.entries = this.entries.filter((e) => e !== entry);
+    entry.node.remove();
+    this.refresh();
+  }
+
+  refresh() {
+    const waiting = this.entries.filter((e) => e.state === 'ready' || e.state === 'failed').length;
+    this.start.disabled = this.busy || waiting === 0;
+    this.start.textContent = waiting > 1 ? `Upload ${waiting} photos` : 'Upload';
+  }
+
+  async uploadAll() {
+    if (!this.app.identity.user) {
+      this.app.askForIdentity();
+      return;
+    }
+    this.busy = true;
+    this.refresh();
+    // Two at a time: enough to keep the line busy, few enough that each shows steady progress.
+    const pending = this.entries.filter((e) => e.state === 'ready' || e.state === 'failed');
+    const workers = [0, 1].map(async () => {
+      while (pending.length > 0) {
+        await this.send(pending.shift());
+      }
+    });
+    await Promise.all(workers);
+    this.busy = false;
+    this.refresh();
+  }
+
+  async send(entry) {
+    entry.state = 'sending';
+    entry.node.classList.remove('failed');
+    entry.remove.disabled = true;
+    entry.message.textContent = 'Uploading…';
+    const metadata = {
+      user_id: this.app.identity.user,
+      caption: entry.caption.value,
+      tags: entry.tags.value.split(/[\s,]+/).filter(Boolean),
+      alt_text: entry.alt.value,
+    };
+    try {
+      const image = await uploadImage(entry.file, metadata, this.app.limits, (sent, total) => {
+        entry.progress.max = total;
+        entry.progress.value = sent;
+        entry.message.textContent = sent < total ? `Uploading… ${Math.floor((sent / total) * 100)} %` : 'Processing…';
+      });
+      entry.state = 'done';
+      entry.progress.value = entry.progress.max;
+      entry.message.textContent = 'Uploaded.';
+      entry.node.classList.add('done');
+      this.app.uploaded(image);
+    } catch (error) {
+      entry.state = 'failed';
+      entry.remove.disabled = false;
+      entry.progress.value = 0;
+      entry.node.classList.add('failed');
+      entry.message.textContent = error.message;
+      entry.message.setAttribute('role', 'alert');
+    }
+  }
+}
