@@ -43,16 +43,11 @@ function read(base64) {
   return h;
 }
 
-// L, P, Q to red, green, blue, clamped to 0–1.
-const rgb = (l, p, q) => {
-  const b = l - 2 / 3 * p, r = (3 * l - b + q) / 2;
-  return [r, r - q, b].map((v) => max(0, min(1, v)));
-};
-
 /** The average colour: `{ r, g, b, a }`, each an integer 0–255 (a is 255 for an opaque image). */
 export function thumbHashAverageColor(base64) {
-  const h = read(base64), [r, g, b] = rgb(h.l, h.p, h.q).map((v) => round(255 * v));
-  return { r, g, b, a: round(255 * h.a) };
+  const { l, p, q, a } = read(base64), b = l - 2 / 3 * p, r = (3 * l - b + q) / 2; // L, P, Q back to RGB
+  const byte = (v) => round(255 * max(0, min(1, v)));
+  return { r: byte(r), g: byte(r - q), b: byte(b), a: byte(a) };
 }
 
 /** The decoded picture, 32 pixels on its longer side: `{ width, height, rgba }`, rgba a Uint8ClampedArray of
@@ -62,12 +57,19 @@ export function decodeThumbHash(base64) {
   const ratio = h.lx / h.ly, width = round(ratio > 1 ? 32 : 32 * ratio), height = round(ratio > 1 ? 32 / ratio : 32);
   const rgba = new Uint8ClampedArray(width * height * 4), fx = [], fy = [];
   // The inverse cosine transform: the average plus each coefficient times twice its two cosines.
-  const at = (ac, dc) => ac.reduce((s, [cx, cy, f]) => s + f * fx[cx] * fy[cy] * 2, dc);
+  const at = (ac, dc) => {
+    for (let j = 0; j < ac.length; j++) dc += ac[j][2] * fx[ac[j][0]] * fy[ac[j][1]] * 2;
+    return dc;
+  };
   for (let y = 0, i = 0; y < height; y++) {
     for (let c = 0; c < 7; c++) fy[c] = cos(PI / height * (y + 0.5) * c);
     for (let x = 0; x < width; x++, i += 4) {
       for (let c = 0; c < 7; c++) fx[c] = cos(PI / width * (x + 0.5) * c);
-      rgba.set([...rgb(at(L, h.l), at(P, h.p), at(Q, h.q)), max(0, min(1, at(A, h.a)))].map((v) => 255 * v), i);
+      const l = at(L, h.l), p = at(P, h.p), q = at(Q, h.q), b = l - 2 / 3 * p, r = (3 * l - b + q) / 2; // as above
+      rgba[i] = 255 * r; // a Uint8ClampedArray clamps to 0–255 and rounds
+      rgba[i + 1] = 255 * (r - q);
+      rgba[i + 2] = 255 * b;
+      rgba[i + 3] = 255 * at(A, h.a);
     }
   }
   return { width, height, rgba };
