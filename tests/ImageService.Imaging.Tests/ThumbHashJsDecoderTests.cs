@@ -84,7 +84,7 @@ public sealed class ThumbHashJsDecoderTests(ITestOutputHelper output)
 
         var milliseconds = result.GetProperty("milliseconds");
         output.WriteLine(
-            $"{image}: {hash.Length} base64 chars, {width} × {height}; decodeThumbHash {milliseconds.GetProperty("decode").GetDouble():F3} ms, "
+            $"{image}: {hash} ({hash.Length} base64 chars), {width} × {height}; decodeThumbHash {milliseconds.GetProperty("decode").GetDouble():F3} ms, "
             + $"placeholderDataUrl {milliseconds.GetProperty("dataUrl").GetDouble():F3} ms, reference thumbHashToRGBA {milliseconds.GetProperty("reference").GetDouble():F3} ms");
     }
 
@@ -119,7 +119,7 @@ public sealed class ThumbHashJsDecoderTests(ITestOutputHelper output)
             const value = JSON.parse(process.argv[1]), outcome = {};
             for (const name of ['decodeThumbHash', 'thumbHashAverageColor', 'placeholderDataUrl']) {
               try {
-                outcome[name] = { threw: false, returned: JSON.stringify(thumbhash[name](value)) ?? 'undefined' };
+                outcome[name] = { threw: false, returned: String(JSON.stringify(thumbhash[name](value))).slice(0, 100) };
               } catch (error) {
                 outcome[name] = { threw: true, isError: error instanceof Error, message: String(error?.message) };
               }
@@ -296,7 +296,9 @@ public sealed class ThumbHashJsDecoderTests(ITestOutputHelper output)
     private static async Task<JsonElement> RunAsync(string script, string argument)
     {
         Assert.True(File.Exists(Module), $"Our decoder is missing at {Module}.");
-        Assert.True(File.Exists(Reference), $"The reference decoder is missing at {Reference}: run npm ci --prefix tests/emulators (.ci/run does).");
+        Assert.True(
+            File.Exists(Reference) || !script.Contains("REFERENCE", StringComparison.Ordinal),
+            $"The reference decoder is missing at {Reference}: run npm ci --prefix tests/emulators (.ci/run does).");
         var source = script
             .Replace("OURS", JsonSerializer.Serialize(new Uri(Module).AbsoluteUri), StringComparison.Ordinal)
             .Replace("REFERENCE", JsonSerializer.Serialize(new Uri(Reference).AbsoluteUri), StringComparison.Ordinal);
