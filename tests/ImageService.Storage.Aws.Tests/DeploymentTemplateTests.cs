@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using ImageService.Testing;
 
 namespace ImageService.Storage.Aws.Tests;
@@ -133,6 +134,130 @@ public sealed class DeploymentTemplateTests
     }
 
     [Fact]
+    public void The_app_client_lets_the_browser_app_sign_in_with_the_code_flow_only_and_back_to_the_listed_addresses_only()
+    {
+        var client = DeploymentTemplate.Resource("UserPoolClient").GetProperty("Properties");
+        (string, string) urls = ("WebAppUrls", "https://abc123.execute-api.eu-west-1.amazonaws.com/,http://localhost:5080/");
+
+        // A public client: the app runs in the browser and proves its sign-in with PKCE, not with a secret.
+        Assert.False(client.GetProperty("GenerateSecret").GetBoolean());
+        Assert.True(client.GetProperty("AllowedOAuthFlowsUserPoolClient").GetBoolean());
+        Assert.Equal(["code"], Strings(client.GetProperty("AllowedOAuthFlows")));
+        Assert.Equal(["COGNITO"], Strings(client.GetProperty("SupportedIdentityProviders")));
+        Assert.Equal(["http://localhost:5080/"], Strings(client.GetProperty("CallbackURLs")));
+        Assert.Equal(["http://localhost:5080/"], Strings(client.GetProperty("LogoutURLs")));
+        string[] listed = ["https://abc123.execute-api.eu-west-1.amazonaws.com/", "http://localhost:5080/"];
+        Assert.Equal(listed, Strings(client.GetProperty("CallbackURLs"), urls));
+        Assert.Equal(listed, Strings(client.GetProperty("LogoutURLs"), urls));
+        Assert.Equal("CommaDelimitedList", DeploymentTemplate.ParameterDeclaration("WebAppUrls").GetProperty("Type").GetString());
+        // The direct sign-in flows stay as they were: no password flow comes with the hosted pages.
+        Assert.Equal(["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"], Strings(client.GetProperty("ExplicitAuthFlows")).Order());
+    }
+
+    [Fact]
+    public void The_app_asks_for_exactly_the_scopes_the_client_allows()
+    {
+        var allowed = Strings(DeploymentTemplate.Resource("UserPoolClient").GetProperty("Properties").GetProperty("AllowedOAuthScopes"));
+        var asked = Environment()["WebApp__OidcScope"].Split(' ');
+
+        Assert.Equal(["openid", "email"], asked);
+        Assert.Equal(asked.Order(), allowed.Order());
+    }
+
+    [Fact]
+    public void In_jwt_mode_the_function_gets_the_app_client_id_for_the_web_app_and_without_sign_in_it_gets_none()
+    {
+        var variables = Function.GetProperty("Environment").GetProperty("Variables");
+
+        var jwt = DeploymentTemplate.Resolve(variables)!.AsObject();
+        Assert.Equal("UserPoolClient", jwt["WebApp__OidcClientId"]!["Ref"]!.GetValue<string>());
+        // The client the web app signs in with is the audience the API checks tokens against.
+        Assert.Equal(jwt["Auth__Jwt__Audience"]!.ToJsonString(), jwt["WebApp__OidcClientId"]!.ToJsonString());
+
+        var none = DeploymentTemplate.Resolve(variables, new Dictionary<string, string> { ["AuthMode"] = "None" })!.AsObject();
+        Assert.False(none.ContainsKey("WebApp__OidcClientId"));
+    }
+
+    [Fact]
+    public void In_jwt_mode_the_pool_gets_a_prefix_domain_named_after_the_stack_and_account_unless_one_is_given()
+    {
+        var domain = DeploymentTemplate.Resource("UserPoolDomain");
+        var properties = domain.GetProperty("Properties");
+
+        Assert.Equal("AWS::Cognito::UserPoolDomain", domain.GetProperty("Type").GetString());
+        Assert.Equal("JwtMode", domain.GetProperty("Condition").GetString());
+        Assert.True(DeploymentTemplate.Condition("JwtMode"));
+        Assert.False(DeploymentTemplate.Condition("JwtMode", new Dictionary<string, string> { ["AuthMode"] = "None" }));
+        Assert.Equal("UserPool", properties.GetProperty("UserPoolId").GetProperty("Ref").GetString());
+        Assert.False(properties.TryGetProperty("CustomDomainConfig", out _), "a Cognito prefix domain, not a custom one");
+        Assert.Equal("""{"Fn::Sub":"${AWS::StackName}-${AWS::AccountId}"}""", DeploymentTemplate.Resolve(properties.GetProperty("Domain"))!.ToJsonString());
+        Assert.Equal("images-eu-1", Resolved(properties.GetProperty("Domain"), ("SignInDomainPrefix", "images-eu-1")));
+        // The classic hosted pages, which need no branding resource.
+        Assert.Equal(1, properties.GetProperty("ManagedLoginVersion").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("image-service-123456789012", true)] // what an empty prefix gives deploy.sh's default stack name
+    [InlineData("images", true)]
+    [InlineData("a", true)]
+    [InlineData("Image-Service", false)]
+    [InlineData("images_1", false)]
+    [InlineData("-images", false)]
+    [InlineData("images-", false)]
+    [InlineData("my-aws-images", false)]
+    [InlineData("amazonimages", false)]
+    [InlineData("images-cognito", false)]
+    public void The_domain_prefix_parameter_takes_only_what_cognito_accepts(string prefix, bool accepted)
+    {
+        var pattern = DeploymentTemplate.ParameterDeclaration("SignInDomainPrefix").GetProperty("AllowedPattern").GetString()!;
+
+        Assert.Equal(accepted, Regex.IsMatch(prefix, $"^(?:{pattern})$"));
+    }
+
+    [Fact]
+    public void The_domain_prefix_parameter_takes_at_most_63_characters()
+    {
+        var pattern = DeploymentTemplate.ParameterDeclaration("SignInDomainPrefix").GetProperty("AllowedPattern").GetString()!;
+
+        Assert.Matches(pattern, new string('a', 63));
+        Assert.DoesNotMatch(pattern, new string('a', 64));
+    }
+
+    [Fact]
+    public void In_jwt_mode_the_outputs_give_the_hosted_sign_in_domain_and_its_url()
+    {
+        foreach (var (name, value) in new[]
+        {
+            ("SignInDomain", "${UserPoolDomain}.auth.${AWS::Region}.amazoncognito.com"),
+            ("SignInUrl", "https://${UserPoolDomain}.auth.${AWS::Region}.amazoncognito.com"),
+        })
+        {
+            var output = DeploymentTemplate.Output(name);
+            Assert.Equal("JwtMode", output.GetProperty("Condition").GetString());
+            Assert.Equal(value, output.GetProperty("Value").GetProperty("Fn::Sub").GetString());
+        }
+    }
+
+    [Fact]
+    public void The_app_client_and_its_domain_reach_neither_the_api_nor_the_function_so_the_function_may_refer_to_the_client()
+    {
+        // The callback addresses come from a parameter because the API's URL would close a cycle: the function's
+        // environment names the client, and the API integrates the function. cfn-lint (below) checks the expanded template.
+        Assert.Contains("UserPoolClient", DeploymentTemplate.References("ImageFunction"));
+        Assert.Contains("ImageApi", Reachable("ImageFunction"));
+        foreach (var resource in new[] { "UserPoolClient", "UserPoolDomain" })
+        {
+            var reached = Reachable(resource);
+            Assert.Contains("UserPool", reached);
+            Assert.DoesNotContain("ImageApi", reached);
+            Assert.DoesNotContain("ImageFunction", reached);
+        }
+
+        Assert.All(DeploymentTemplate.ResourceNames(), resource => Assert.DoesNotContain(resource, Reachable(resource)));
+    }
+
+    [Fact]
     public async Task Cfn_lint_finds_nothing_wrong_with_the_template_after_the_sam_transform()
     {
         // cfn-lint applies the SAM transform itself and then checks the CloudFormation it expands to: types, values,
@@ -163,6 +288,25 @@ public sealed class DeploymentTemplateTests
             .Select(e => e.Value.GetProperty("Properties"))
             .Select(p => (p.GetProperty("Method").GetString()!, p.GetProperty("Path").GetString()!,
                 p.TryGetProperty("ApiId", out var api) ? api.GetProperty("Ref").GetString() : null));
+
+    // The resources a resource depends on, directly or through others, as the template is written.
+    private static HashSet<string> Reachable(string from)
+    {
+        var reached = new HashSet<string>();
+        var pending = new Queue<string>(DeploymentTemplate.References(from));
+        while (pending.TryDequeue(out var next))
+        {
+            if (reached.Add(next))
+            {
+                foreach (var further in DeploymentTemplate.References(next))
+                {
+                    pending.Enqueue(further);
+                }
+            }
+        }
+
+        return reached;
+    }
 
     private static JsonElement Event(string name) => Function.GetProperty("Events").GetProperty(name);
 

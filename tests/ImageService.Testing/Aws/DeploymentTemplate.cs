@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 
@@ -19,9 +20,98 @@ public static class DeploymentTemplate
     public static string ParameterDefault(string name) =>
         Document.Value.GetProperty("Parameters").GetProperty(name).GetProperty("Default").ToString();
 
+    public static JsonElement ParameterDeclaration(string name) => Document.Value.GetProperty("Parameters").GetProperty(name);
+
+    public static JsonElement Output(string name) => Document.Value.GetProperty("Outputs").GetProperty(name);
+
+    /// <summary>The names of the template's resources.</summary>
+    public static IEnumerable<string> ResourceNames() =>
+        Document.Value.GetProperty("Resources").EnumerateObject().Select(r => r.Name);
+
+    /// <summary>Whether the condition <paramref name="name"/> holds for a stack deployed with <paramref name="parameters"/>.</summary>
+    public static bool Condition(string name, IReadOnlyDictionary<string, string>? parameters = null) =>
+        new Resolver(parameters ?? new Dictionary<string, string>()).Condition(name);
+
+    /// <summary>
+    /// The resources <paramref name="resource"/> refers to as written, before the SAM transform: Ref, Fn::GetAtt,
+    /// the ${Name} and ${Name.Attribute} of Fn::Sub, and DependsOn. (The transform adds edges of its own, for example
+    /// from a bucket's notification to the function; cfn-lint checks the expanded template for cycles.)
+    /// </summary>
+    public static IReadOnlySet<string> References(string resource)
+    {
+        var names = ResourceNames().ToHashSet();
+        var found = new HashSet<string>();
+        Collect(Resource(resource), names, found);
+        return found;
+    }
+
+    private static void Collect(JsonElement value, HashSet<string> names, HashSet<string> found)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in value.EnumerateObject())
+                {
+                    switch (property.Name)
+                    {
+                        case "Ref" or "DependsOn" when property.Value.ValueKind == JsonValueKind.String:
+                            Add(property.Value.GetString()!);
+                            break;
+                        case "DependsOn" when property.Value.ValueKind == JsonValueKind.Array:
+                            foreach (var name in property.Value.EnumerateArray())
+                            {
+                                Add(name.GetString()!);
+                            }
+
+                            break;
+                        case "Fn::GetAtt" when property.Value.ValueKind == JsonValueKind.Array:
+                            Add(property.Value[0].GetString()!);
+                            break;
+                        case "Fn::GetAtt" when property.Value.ValueKind == JsonValueKind.String:
+                            Add(property.Value.GetString()!.Split('.')[0]);
+                            break;
+                        case "Fn::Sub":
+                            var text = property.Value.ValueKind == JsonValueKind.Array ? property.Value[0] : property.Value;
+                            foreach (Match match in
+                                Regex.Matches(text.GetString()!, @"\$\{([^!}][^}.]*)[^}]*\}"))
+                            {
+                                Add(match.Groups[1].Value);
+                            }
+
+                            if (property.Value.ValueKind == JsonValueKind.Array)
+                            {
+                                Collect(property.Value[1], names, found);
+                            }
+
+                            break;
+                        default:
+                            Collect(property.Value, names, found);
+                            break;
+                    }
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in value.EnumerateArray())
+                {
+                    Collect(item, names, found);
+                }
+
+                break;
+        }
+
+        void Add(string name)
+        {
+            if (names.Contains(name))
+            {
+                found.Add(name);
+            }
+        }
+    }
+
     /// <summary>
     /// <paramref name="value"/> as CloudFormation would see it for a stack deployed with <paramref name="parameters"/>
-    /// (the rest at their defaults): Ref to a parameter, Fn::If with Fn::Equals and Fn::Not conditions, and Fn::Split
+    /// (the rest at their defaults): Ref to a parameter (a list for a CommaDelimitedList), Fn::If with Fn::Equals and Fn::Not conditions, and Fn::Split
     /// are worked out, and a property set to AWS::NoValue is left out. Other Refs and functions (resource attributes,
     /// Fn::Sub) stay as written.
     /// </summary>
@@ -44,7 +134,9 @@ public static class DeploymentTemplate
             switch (value.ValueKind)
             {
                 case JsonValueKind.Object when Single(value) is ("Ref", var name) && Parameter(name.GetString()!) is { } parameter:
-                    return JsonValue.Create(parameter);
+                    return IsList(name.GetString()!)
+                        ? new JsonArray([.. parameter.Split(',').Select(item => JsonValue.Create(item))])
+                        : JsonValue.Create(parameter);
                 case JsonValueKind.Object when Single(value) is ("Ref", var name) && name.GetString() == "AWS::NoValue":
                     return NoValue;
                 case JsonValueKind.Object when Single(value) is ("Fn::If", var choice):
@@ -74,7 +166,12 @@ public static class DeploymentTemplate
             : Document.Value.GetProperty("Parameters").TryGetProperty(name, out var declared) ? declared.GetProperty("Default").ToString()
             : null;
 
-        private bool Condition(string name) => Test(Document.Value.GetProperty("Conditions").GetProperty(name));
+        // A CommaDelimitedList parameter's Ref is the list of its items.
+        private static bool IsList(string name) =>
+            Document.Value.GetProperty("Parameters").TryGetProperty(name, out var declared)
+            && declared.GetProperty("Type").GetString() == "CommaDelimitedList";
+
+        public bool Condition(string name) => Test(Document.Value.GetProperty("Conditions").GetProperty(name));
 
         private bool Test(JsonElement condition) => Single(condition) switch
         {
