@@ -30,6 +30,11 @@ public sealed class AuthOptions
             yield return "Auth:Jwt needs exactly one of Auth:Jwt:Authority (an OIDC issuer such as a Cognito user pool) or Auth:Jwt:SigningKey (a shared key for development and tests).";
         }
 
+        if (Jwt.RequireHttpsMetadata && Uri.TryCreate(Jwt.Authority, UriKind.Absolute, out var authority) && authority.Scheme != Uri.UriSchemeHttps)
+        {
+            yield return $"Auth:Jwt:Authority must be an https URL while Auth:Jwt:RequireHttpsMetadata is true (its keys are fetched from it); it is {authority.Scheme}.";
+        }
+
         if (string.IsNullOrWhiteSpace(Jwt.Audience))
         {
             yield return "Auth:Jwt:Audience is required in Jwt mode (for Cognito: the app client id).";
@@ -63,4 +68,8 @@ public sealed class JwtSettings
 
     /// <summary>A shared HMAC key (at least 32 bytes) for development and tests, instead of an authority.</summary>
     public string? SigningKey { get; set; }
+
+    /// <summary>Whether the <see cref="Authority"/>'s discovery document and keys must be fetched over https. On by
+    /// default; turn it off only for an authority on a loopback or otherwise trusted network, as in the tests.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
 }

@@ -66,6 +66,8 @@ internal static class AuthSetup
         if (!string.IsNullOrWhiteSpace(settings.Authority))
         {
             jwt.Authority = settings.Authority;
+            // JwtBearer's own default would allow http only in the Development environment; here it is a setting.
+            jwt.RequireHttpsMetadata = settings.RequireHttpsMetadata;
             return;
         }
 
