@@ -75,6 +75,8 @@ public sealed class PublishedAppTests(AwsEmulators emulators, ITestOutputHelper 
         await tooBig.AssertProblemAsync(413, "larger than the 4,194,304 bytes");
         client.DefaultRequestHeaders.ExpectContinue = false;
 
+        await ServesTheWebAppAsync(client);
+
         using var deleted = await client.DeleteAsync($"/images/{id}");
         Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
         using var gone = await client.GetAsync($"/images/{id}");
@@ -110,6 +112,8 @@ public sealed class PublishedAppTests(AwsEmulators emulators, ITestOutputHelper 
             using var notAnImage = await client.UploadAsync("just text"u8.ToArray());
             await notAnImage.AssertProblemAsync(415, "Accepted formats");
 
+            await ServesTheWebAppAsync(client);
+
             using var deleted = await client.DeleteAsync($"/images/{id}");
             Assert.Equal("Image deleted successfully", (await deleted.JsonAsync()).Str("message"));
             Assert.Equal("[]", (await client.GetStringAsync("/images")).Trim());
@@ -117,6 +121,49 @@ public sealed class PublishedAppTests(AwsEmulators emulators, ITestOutputHelper 
         finally
         {
             Directory.Delete(data, recursive: true);
+        }
+    }
+
+    /// <summary>The budget for the app's own code and styles on the first view, compressed.</summary>
+    private const long FirstViewBudgetBytes = 150 * 1024;
+
+    /// <summary>
+    /// The web app from the publish: the page at / with its policy, and every file its first view loads (the page names
+    /// them all, with the modules in its import map) compressed and cached for good, together within the budget. Sizes as
+    /// a browser gets them over https (Brotli) and over plain http (gzip: Chromium asks for Brotli on https only).
+    /// </summary>
+    private async Task ServesTheWebAppAsync(HttpClient client)
+    {
+        using var page = await client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.StartsWith("default-src 'none'; script-src 'self' 'sha256-", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        var html = await page.Content.ReadAsStringAsync();
+        var assets = System.Text.RegularExpressions.Regex.Matches(html, "\"(/[A-Za-z0-9_./-]+\\.[a-z0-9]{6,}\\.(?:js|css|svg))\"")
+            .Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.Contains(assets, a => a.StartsWith("/js/app.", StringComparison.Ordinal));
+        Assert.True(assets.Count(a => a.EndsWith(".js", StringComparison.Ordinal)) >= 8, string.Join(", ", assets));
+
+        var config = await (await client.GetAsync("/app/config")).JsonAsync();
+        Assert.False(string.IsNullOrEmpty(config.Str("auth_mode")));
+
+        long pageBytes = System.Text.Encoding.UTF8.GetByteCount(html);
+        foreach (var encoding in new[] { "br", "gzip" })
+        {
+            long sent = pageBytes;
+            foreach (var asset in assets)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, asset);
+                request.Headers.TryAddWithoutValidation("Accept-Encoding", encoding);
+                using var response = await client.SendAsync(request);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.Equal(encoding, response.Content.Headers.ContentEncoding.Single());
+                Assert.Contains("immutable", response.Headers.CacheControl?.ToString() ?? "", StringComparison.Ordinal);
+                sent += (await response.Content.ReadAsByteArrayAsync()).Length;
+            }
+
+            output.WriteLine($"web app first view over {encoding}: {sent:N0} bytes (the page uncompressed, {assets.Count} files compressed; budget {FirstViewBudgetBytes:N0})");
+            Assert.True(sent <= FirstViewBudgetBytes, $"{sent:N0} bytes over {encoding}");
         }
     }
 

@@ -11,6 +11,41 @@ public static class TestImages
     public static byte[] Jpeg(int width = 640, int height = 480, double[]? colour = null) =>
         Solid(width, height, colour ?? [200, 120, 40]).JpegsaveBuffer(q: 90);
 
+    /// <summary>
+    /// A JPEG that reads as a picture at thumbnail size, for screenshots and grids: a sky graded from one colour to
+    /// another, a sun and a horizon, the palette and the layout picked by <paramref name="variant"/>.
+    /// </summary>
+    public static byte[] Landscape(int variant, int width = 1200, int height = 900)
+    {
+        double[][] skies =
+        [
+            [250, 180, 90], [40, 70, 160], [255, 120, 110], [30, 30, 70], [120, 190, 235], [200, 110, 170],
+            [250, 210, 140], [60, 120, 120], [235, 150, 60], [90, 60, 140], [170, 215, 240], [240, 90, 60],
+        ];
+        var top = skies[variant % skies.Length];
+        var bottom = skies[(variant * 5 + 3) % skies.Length];
+        double[] sun = variant % 3 == 0 ? [255, 245, 200] : variant % 3 == 1 ? [255, 200, 120] : [250, 250, 250];
+        double[] ground = [30 + (variant * 37 % 60), 50 + (variant * 23 % 70), 40 + (variant * 11 % 40)];
+        var horizon = height * (0.55 + (variant % 4) * 0.08);
+        var (sunX, sunY, radius) = (width * (0.2 + (variant * 0.13 % 0.6)), horizon - height * (0.12 + (variant % 3) * 0.1), height * 0.09);
+
+        using var xyz = Image.Xyz(width, height);
+        using var x = xyz[0];
+        using var y = xyz[1];
+        using var t = y / (double)height;
+        using var t3 = t.Bandjoin(t, t);
+        using var sky = t3 * new[] { bottom[0] - top[0], bottom[1] - top[1], bottom[2] - top[2] } + top;
+        using var dx = x - sunX;
+        using var dy = y - sunY;
+        using var distance = (dx * dx + dy * dy).Pow(0.5);
+        using var inSun = distance < radius;
+        using var withSun = inSun.Ifthenelse(sun, sky);
+        using var below = y > horizon;
+        using var scene = below.Ifthenelse(ground, withSun);
+        using var rgb = scene.Cast(Enums.BandFormat.Uchar).Copy(interpretation: Enums.Interpretation.Srgb);
+        return rgb.JpegsaveBuffer(q: 88);
+    }
+
     /// <summary>A JPEG full of noise, so that it has plenty of entropy-coded data to cut short.</summary>
     public static byte[] NoisyJpeg(int width = 800, int height = 600)
     {

@@ -7,14 +7,15 @@ using Microsoft.AspNetCore.StaticAssets.Infrastructure;
 namespace ImageService.WebApp;
 
 /// <summary>
-/// The page at <c>/</c>: <c>wwwroot/index.html</c> with every reference to an asset replaced by its fingerprinted
+/// The page at <c>/</c>: <c>WebApp/index.html</c> (embedded in the assembly, so that it is never served without its
+/// policy) with every reference to an asset replaced by its fingerprinted
 /// route (which <c>MapStaticAssets</c> serves as immutable), an import map that sends each module's imports to theirs,
 /// and a Content-Security-Policy that lets the page run only the service's own scripts (no inline script but that
 /// import map, by its hash) and reach only the service, storage and, in <c>Jwt</c> mode, the token endpoint.
 /// </summary>
-internal sealed class WebAppPage(IWebHostEnvironment environment, IBlobUrlSigner signer, WebAppSignIn signIn, ILogger<WebAppPage> logger)
+internal sealed class WebAppPage(IBlobUrlSigner signer, WebAppSignIn signIn, ILogger<WebAppPage> logger)
 {
-    private const string ShellFile = "index.html";
+    private const string ShellResource = "ImageService.WebApp.index.html";
 
     private Dictionary<string, string> routes = new(StringComparer.Ordinal);
     private string? html;
@@ -35,11 +36,28 @@ internal sealed class WebAppPage(IWebHostEnvironment environment, IBlobUrlSigner
         }
 
         routes = found;
+        if (found.Count == 0)
+        {
+            logger.LogWarning("The web app's files are missing: the static web assets manifest names none, so / answers 503. Was wwwroot published?");
+            return;
+        }
+
+        // Rendered now, so that a broken page stops nothing later and costs no first request.
+        html = Render(out importMapHash);
     }
 
     public async Task WriteAsync(HttpContext http, CancellationToken cancellationToken)
     {
-        var page = html ??= Render(out importMapHash);
+        if (html is not { } page)
+        {
+            await Results.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "Web app missing",
+                detail: "This build of the service has no web app files (wwwroot). The API works; publish the app with its wwwroot folder to get the web app.")
+                .ExecuteAsync(http);
+            return;
+        }
+
         var headers = http.Response.Headers;
         headers.ContentSecurityPolicy = await PolicyAsync(cancellationToken);
         headers.CacheControl = "no-cache";
@@ -53,14 +71,10 @@ internal sealed class WebAppPage(IWebHostEnvironment environment, IBlobUrlSigner
 
     private string Render(out string hash)
     {
-        var file = environment.WebRootFileProvider.GetFileInfo(ShellFile);
-        if (!file.Exists)
-        {
-            throw new InvalidOperationException($"The web app's {ShellFile} is missing from wwwroot: the build or publish did not copy it.");
-        }
-
         string text;
-        using (var reader = new StreamReader(file.CreateReadStream(), Encoding.UTF8))
+        using (var stream = typeof(WebAppPage).Assembly.GetManifestResourceStream(ShellResource)
+            ?? throw new InvalidOperationException($"The web app's page ({ShellResource}) is not embedded in the assembly."))
+        using (var reader = new StreamReader(stream, Encoding.UTF8))
         {
             text = reader.ReadToEnd();
         }
@@ -79,10 +93,12 @@ internal sealed class WebAppPage(IWebHostEnvironment environment, IBlobUrlSigner
         const string Marker = "<!-- import map -->";
         if (!text.Contains(Marker, StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"The web app's {ShellFile} has no '{Marker}' line for the import map.");
+            throw new InvalidOperationException($"The web app's page has no '{Marker}' line for the import map.");
         }
 
-        return text.Replace(Marker, $"<script type=\"importmap\">{map}</script>", StringComparison.Ordinal);
+        // Every module is fetched at once instead of as each import is found, one level after another.
+        var preloads = string.Concat(imports.Values.Select(route => $"\n  <link rel=\"modulepreload\" href=\"{route}\">"));
+        return text.Replace(Marker, $"<script type=\"importmap\">{map}</script>{preloads}", StringComparison.Ordinal);
     }
 
     private async Task<string> PolicyAsync(CancellationToken cancellationToken)

@@ -25,6 +25,18 @@ internal static class WebAppSetup
 
     public static WebApplication MapWebApp(this WebApplication app)
     {
+        // Nothing the service sends is to be sniffed into another type, and the API reference is not to be framed
+        // (it has no policy of its own: the reference tool's page runs an inline script).
+        app.Use((http, next) =>
+        {
+            http.Response.Headers.XContentTypeOptions = "nosniff";
+            if (http.Request.Path.StartsWithSegments("/scalar", StringComparison.OrdinalIgnoreCase))
+            {
+                http.Response.Headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+            }
+
+            return next(http);
+        });
         app.MapStaticAssets().Add(endpoint => endpoint.Metadata.Add(new ExcludeFromDescriptionAttribute()));
         var page = app.Services.GetRequiredService<WebAppPage>();
         page.UseAssets(app);

@@ -7,9 +7,26 @@ namespace ImageService.WebApp;
 /// <summary>
 /// How the web app signs in, in <c>Jwt</c> mode: the authority's endpoints from the discovery document the bearer
 /// handler already reads (and caches) to check tokens, and the client id and scopes of <see cref="WebAppOptions"/>.
+/// The page never waits long for an authority that is slow or down: one lookup runs at a time, for at most
+/// <see cref="LookupTimeout"/>, and a failure is remembered for <see cref="RetryAfterFailure"/>, so a page load costs
+/// the authority nothing while it is down.
 /// </summary>
-internal sealed class WebAppSignIn(AuthOptions auth, WebAppOptions options, IOptionsMonitor<JwtBearerOptions> bearer, ILogger<WebAppSignIn> logger)
+internal sealed class WebAppSignIn(
+    AuthOptions auth, WebAppOptions options, IOptionsMonitor<JwtBearerOptions> bearer, TimeProvider time, ILogger<WebAppSignIn> logger)
 {
+    public static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(3);
+
+    public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a lookup that worked is used before the bearer handler's cache is asked again.</summary>
+    public static readonly TimeSpan ReuseSuccess = TimeSpan.FromMinutes(5);
+
+    private const string Unreachable = "The sign-in authority cannot be reached just now. Browsing works; reload the page in a moment to sign in.";
+
+    private readonly Lock gate = new();
+    private Task<(WebAppSignInDetails? Details, string? Unavailable)>? lookup;
+    private DateTimeOffset startedAt;
+
     public async Task<(WebAppSignInDetails? Details, string? Unavailable)> DescribeAsync(CancellationToken cancellationToken)
     {
         if (auth.Mode != AuthMode.Jwt)
@@ -27,32 +44,27 @@ internal sealed class WebAppSignIn(AuthOptions auth, WebAppOptions options, IOpt
             return (null, "Sign-in is not set up for the web app: WebApp:OidcClientId names no client of the authority. Browsing works.");
         }
 
-        var manager = bearer.Get(JwtBearerDefaults.AuthenticationScheme).ConfigurationManager;
-        if (manager is null)
+        Task<(WebAppSignInDetails? Details, string? Unavailable)> current;
+        lock (gate)
         {
-            return (null, "Sign-in is not set up: the authority's discovery document is not read.");
-        }
-
-        try
-        {
-            var discovery = await manager.GetConfigurationAsync(cancellationToken);
-            if (string.IsNullOrEmpty(discovery.AuthorizationEndpoint) || string.IsNullOrEmpty(discovery.TokenEndpoint))
+            var age = time.GetUtcNow() - startedAt;
+            if (lookup is null || (lookup.IsCompleted && age >= (lookup.Result.Details is null ? RetryAfterFailure : ReuseSuccess)))
             {
-                return (null, "The sign-in authority names no authorization or token endpoint (a Cognito user pool needs a domain for that). Browsing works.");
+                startedAt = time.GetUtcNow();
+                lookup = Task.Run(LookUpAsync);
             }
 
-            return (new WebAppSignInDetails(
-                discovery.Issuer,
-                discovery.AuthorizationEndpoint,
-                discovery.TokenEndpoint,
-                string.IsNullOrEmpty(discovery.EndSessionEndpoint) ? null : discovery.EndSessionEndpoint,
-                options.OidcClientId,
-                string.Join(' ', options.OidcScope.Split(' ', StringSplitOptions.RemoveEmptyEntries))), null);
+            current = lookup;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+
+        // The lookup goes on without this request when it gives up waiting.
+        try
         {
-            logger.LogWarning(e, "The web app could not read the authority's discovery document.");
-            return (null, "The sign-in authority cannot be reached just now. Browsing works; reload the page in a moment to sign in.");
+            return await current.WaitAsync(LookupTimeout, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            return (null, Unreachable);
         }
     }
 
@@ -64,4 +76,39 @@ internal sealed class WebAppSignIn(AuthOptions auth, WebAppOptions options, IOpt
             ? token.GetLeftPart(UriPartial.Authority)
             : null;
     }
+
+    private async Task<(WebAppSignInDetails? Details, string? Unavailable)> LookUpAsync()
+    {
+        var manager = bearer.Get(JwtBearerDefaults.AuthenticationScheme).ConfigurationManager;
+        if (manager is null)
+        {
+            return Failed("Sign-in is not set up: the authority's discovery document is not read.");
+        }
+
+        try
+        {
+            // The bearer handler's manager caches the document (a day by default) and refreshes it itself.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            var discovery = await manager.GetConfigurationAsync(timeout.Token);
+            if (string.IsNullOrEmpty(discovery.AuthorizationEndpoint) || string.IsNullOrEmpty(discovery.TokenEndpoint))
+            {
+                return Failed("The sign-in authority names no authorization or token endpoint (a Cognito user pool needs a domain for that). Browsing works.");
+            }
+
+            return (new WebAppSignInDetails(
+                discovery.Issuer,
+                discovery.AuthorizationEndpoint,
+                discovery.TokenEndpoint,
+                string.IsNullOrEmpty(discovery.EndSessionEndpoint) ? null : discovery.EndSessionEndpoint,
+                options.OidcClientId!,
+                string.Join(' ', options.OidcScope.Split(' ', StringSplitOptions.RemoveEmptyEntries))), null);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "The web app could not read the authority's discovery document.");
+            return Failed(Unreachable);
+        }
+    }
+
+    private static (WebAppSignInDetails? Details, string? Unavailable) Failed(string why) => (null, why);
 }

@@ -39,8 +39,10 @@ public sealed class ApiReferencePageTests(Chromium chromium, ITestOutputHelper o
         });
         page.RequestFailed += (_, request) => failed.Add(request.Url);
 
-        await page.GotoAsync($"{origin}/scalar", new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
-        await page.GetByText("Two engines, one API").First.WaitForAsync();
+        // Its script is large; on a busy machine the page may take a while to settle.
+        await page.GotoAsync($"{origin}/scalar", new PageGotoOptions { WaitUntil = WaitUntilState.Load, Timeout = 60_000 });
+        await page.GetByText("Two engines, one API").First.WaitForAsync(new LocatorWaitForOptions { Timeout = 60_000 });
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle, new PageWaitForLoadStateOptions { Timeout = 60_000 });
         var text = await page.InnerTextAsync("body");
         output.WriteLine($"title: {await page.TitleAsync()}; requests elsewhere: {string.Join(", ", elsewhere)}");
 

@@ -327,10 +327,24 @@ public abstract class WebAppJourneyTests(Chromium chromium, ITestOutputHelper ou
         await Expect(page.Locator("#lightbox-caption")).ToHaveTextAsync("First");
         await page.Keyboard.PressAsync("ArrowLeft");
         await Expect(page.Locator("#lightbox-caption")).ToHaveTextAsync("Second");
+        // The step buttons keep focus, so Enter steps again and again.
+        await page.Locator("#previous").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#lightbox-caption")).ToHaveTextAsync("Third");
+        await page.Locator("#next").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#lightbox-caption")).ToHaveTextAsync("Second");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#lightbox-caption")).ToHaveTextAsync("First");
+        await page.Locator("#previous").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#lightbox-caption")).ToHaveTextAsync("Second");
         await page.Keyboard.PressAsync("Escape");
         await Expect(page.Locator("#lightbox")).ToBeHiddenAsync();
-        var back = await page.EvaluateAsync<string>("() => document.activeElement.classList.contains('frame') ? document.activeElement.closest('li').dataset.id : null");
-        Assert.Equal((await tab.TileIdsAsync())[1], back);
+        // Focus comes back to the photo last shown, not the one the lightbox was opened on.
+        var second = (await tab.TileIdsAsync())[1];
+        await page.WaitForFunctionAsync(
+            "id => document.activeElement?.classList.contains('frame') && document.activeElement.closest('li').dataset.id === id", second);
         Assert.True(tab.Problems.Count == 0, string.Join('\n', tab.Problems));
     }
 

@@ -5,7 +5,7 @@ namespace ImageService.Api.Tests.Browser;
 
 /// <summary>
 /// One person's browser tab on the web app, in headless Chromium: every request that leaves for a host other than
-/// those allowed is refused and noted (a machine with no internet), and so are script errors, console errors, alerts
+/// those allowed is noted, and so are script errors, console errors, alerts
 /// and Content-Security-Policy violations, so a test can assert that none happened.
 /// </summary>
 public sealed class WebAppSession : IAsyncDisposable
@@ -24,7 +24,7 @@ public sealed class WebAppSession : IAsyncDisposable
 
     public string Origin { get; }
 
-    /// <summary>Requests refused because they went elsewhere, script errors, console errors, alerts and policy violations.</summary>
+    /// <summary>Requests to hosts not allowed, failed responses, script errors, console errors, alerts and policy violations.</summary>
     public IReadOnlyList<string> Problems
     {
         get
@@ -46,30 +46,39 @@ public sealed class WebAppSession : IAsyncDisposable
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         var page = await context.NewPageAsync();
         var session = new WebAppSession(context, page, origin);
-        await context.RouteAsync("**/*", async route =>
+        // Watched, not intercepted: interception would add a round trip through the driver to every request and
+        // distort the timings the tests print. This machine has no internet, so a request elsewhere fails anyway.
+        context.Request += (_, request) =>
         {
-            var url = route.Request.Url;
+            var url = request.Url;
             if (url.StartsWith("data:", StringComparison.Ordinal) || url.StartsWith("blob:", StringComparison.Ordinal)
                 || allowed.Any(o => url.StartsWith(o + "/", StringComparison.Ordinal)))
             {
-                await route.ContinueAsync();
+                return;
             }
-            else
+
+            // Only the app's own pages are held to this; a sign-in page of the authority is not ours.
+            if (request.Frame.Url.StartsWith(origin + "/", StringComparison.Ordinal) || request.Frame.Url == "about:blank")
             {
                 session.Note($"request elsewhere: {url}");
-                await route.AbortAsync();
             }
-        });
+        };
         // Run before the page's own scripts, outside its policy: policy violations become console errors we read.
         await context.AddInitScriptAsync(
             """
             document.addEventListener('securitypolicyviolation', (e) =>
               console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`));
             """);
-        page.PageError += (_, error) => session.Note($"script error: {error}");
+        page.PageError += (_, error) =>
+        {
+            if (session.OnApp)
+            {
+                session.Note($"script error: {error}");
+            }
+        };
         page.Response += (_, response) =>
         {
-            if (response.Status >= 400)
+            if (response.Status >= 400 && session.OnApp)
             {
                 session.Note($"HTTP {response.Status} {response.Request.Method} {response.Url}");
             }
@@ -77,7 +86,7 @@ public sealed class WebAppSession : IAsyncDisposable
         page.Console += (_, message) =>
         {
             // A failed load is noted with its address by the handler above.
-            if (message.Type == "error" && !message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal))
+            if (message.Type == "error" && session.OnApp && !message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal))
             {
                 session.Note($"console: {message.Text}");
             }
@@ -162,6 +171,9 @@ public sealed class WebAppSession : IAsyncDisposable
             await Page.Locator(selector).ScreenshotAsync(new LocatorScreenshotOptions { Path = path });
         }
     }
+
+    /// <summary>Whether the tab shows the app (and not, say, the authority's sign-in page).</summary>
+    private bool OnApp => Page.Url.StartsWith(Origin + "/", StringComparison.Ordinal) || Page.Url == "about:blank";
 
     private static ILocatorAssertions Assertions(ILocator locator) => Microsoft.Playwright.Assertions.Expect(locator);
 

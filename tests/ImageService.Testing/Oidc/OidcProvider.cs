@@ -72,6 +72,27 @@ public sealed class OidcProvider : IAsyncDisposable
     /// <summary>The folder of the npm package that holds provider.mjs.</summary>
     public static string Folder => Path.Combine(RepositoryPaths.Root, "tests", "oidc");
 
+    /// <summary>Runs <c>npm ci</c> in tests/oidc when a fresh clone has no oidc-provider yet, as the emulators' fixture
+    /// does in tests/emulators, one test process at a time.</summary>
+    private static async Task EnsureInstalledAsync()
+    {
+        var module = Path.Combine(Folder, "node_modules", "oidc-provider", "package.json");
+        await using var gate = await Aws.AwsEmulators.AcquireLockAsync(Path.Combine(Folder, ".install.lock"));
+        if (File.Exists(module))
+        {
+            return;
+        }
+
+        using var npm = Process.Start(new ProcessStartInfo("npm", "ci --no-audit --no-fund") { WorkingDirectory = Folder, RedirectStandardOutput = true })
+            ?? throw new InvalidOperationException("Could not start npm: Node.js and npm are needed for the sign-in tests.");
+        await npm.StandardOutput.ReadToEndAsync();
+        await npm.WaitForExitAsync();
+        if (npm.ExitCode != 0 || !File.Exists(module))
+        {
+            throw new InvalidOperationException($"`npm ci` in {Folder} failed (exit code {npm.ExitCode}): oidc-provider is not installed. Run npm ci --prefix tests/oidc (.ci/run does).");
+        }
+    }
+
     /// <summary>
     /// Starts the server with one client whose redirect URIs (and post-logout redirect URIs) are these, and waits
     /// until it listens and serves its discovery document. Throws, never skips, when Node.js or the npm package
@@ -89,13 +110,7 @@ public sealed class OidcProvider : IAsyncDisposable
             throw new ArgumentException("The client needs at least one redirect URI.", nameof(redirectUris));
         }
 
-        var module = Path.Combine(Folder, "node_modules", "oidc-provider", "package.json");
-        if (!File.Exists(module))
-        {
-            throw new InvalidOperationException(
-                $"oidc-provider is not installed at {Path.GetDirectoryName(module)}: run npm ci --prefix tests/oidc (.ci/run does).");
-        }
-
+        await EnsureInstalledAsync();
         var port = Loopback.FreePort();
         var start = new ProcessStartInfo("node")
         {

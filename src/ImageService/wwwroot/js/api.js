@@ -124,34 +124,79 @@ async function sha256Hex(file) {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+// The formats the service takes, by their first bytes, for a file the browser could not type (no or an odd
+// extension): the direct-upload flow must declare it.
+async function sniffType(file) {
+  const head = new Uint8Array(await file.slice(0, 16).arrayBuffer());
+  const ascii = (from, to) => String.fromCharCode(...head.slice(from, to));
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) {
+    return 'image/jpeg';
+  }
+  if (ascii(0, 8) === '\x89PNG\r\n\x1a\n') {
+    return 'image/png';
+  }
+  if (ascii(0, 4) === 'GIF8') {
+    return 'image/gif';
+  }
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') {
+    return 'image/webp';
+  }
+  if (ascii(4, 8) === 'ftyp' && ['avif', 'avis'].includes(ascii(8, 12))) {
+    return 'image/avif';
+  }
+  return file.type || 'application/octet-stream';
+}
+
 /**
  * Uploads one file with its metadata and answers the new image. Files up to `limits.max_upload_bytes` go in one
  * POST /images; larger ones (up to `max_direct_upload_bytes`) straight to storage: POST /uploads, the signed form,
- * then complete. `onProgress(sent, total)` reports the file's bytes as they leave.
+ * then complete. `attempt` is kept by the caller across retries of the same file, so that a retry is the same upload:
+ * the same Idempotency-Key, and a direct upload that was started (or whose file arrived) is carried on, not begun
+ * again. `onProgress(sent, total)` reports the file's bytes as they leave.
  */
-export async function uploadImage(file, metadata, limits, onProgress) {
-  const key = crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+export async function uploadImage(file, metadata, limits, attempt, onProgress) {
+  const described = JSON.stringify(metadata);
+  if (attempt.keyFor !== described) {
+    // A retry with other metadata is another upload: a key names one body.
+    attempt.key = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+    attempt.keyFor = described;
+  }
   if (file.size <= limits.max_upload_bytes) {
     const form = new FormData();
     form.append('metadata', JSON.stringify(metadata));
     form.append('file', file, file.name);
-    return send('POST', '/images', form, authorize({ 'Idempotency-Key': key }), onProgress);
+    return send('POST', '/images', form, authorize({ 'Idempotency-Key': attempt.key }), onProgress);
   }
   if (file.size > limits.max_direct_upload_bytes) {
     const mib = (limits.max_direct_upload_bytes / 1048576).toFixed(0);
     throw new ApiError(413, 'Too large', `This file is ${(file.size / 1048576).toFixed(1)} MiB; the service takes at most ${mib} MiB.`);
   }
-  const sha256 = await sha256Hex(file);
-  const started = await (await call('/uploads', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ ...metadata, size_bytes: file.size, content_type: file.type, ...(sha256 ? { sha256 } : {}) }),
-  })).json();
-  const form = new FormData();
-  for (const [name, value] of Object.entries(started.fields)) {
-    form.append(name, value);
+  if (attempt.started && !attempt.posted
+    && (Date.parse(attempt.started.expires_at) <= Date.now() + 60_000 || attempt.described !== described)) {
+    attempt.started = null; // Its form is about to expire, or the caption or tags changed since: start again.
   }
-  form.append('file', file, file.name);
-  await send(started.method || 'POST', started.url, form, {}, onProgress);
+  if (!attempt.started) {
+    const type = limits.accepted_content_types.includes(file.type) ? file.type : await sniffType(file);
+    const sha256 = await sha256Hex(file);
+    attempt.started = await (await call('/uploads', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...metadata, size_bytes: file.size, content_type: type, ...(sha256 ? { sha256 } : {}) }),
+    })).json();
+    attempt.posted = false;
+    attempt.described = described;
+  }
+  const started = attempt.started;
+  if (!attempt.posted) {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(started.fields)) {
+      form.append(name, value);
+    }
+    form.append('file', file, file.name);
+    await send(started.method || 'POST', started.url, form, {}, onProgress);
+    attempt.posted = true;
+  } else {
+    onProgress(file.size, file.size);
+  }
   return (await call(started.complete_url, { method: 'POST' })).json();
 }

@@ -1,7 +1,7 @@
 // The web app: a gallery of the service's photos. The filters live in the address (?user_id=…&tag=…), so back and
 // forward, reload and shared links show the same photos.
 
-import { getJson, useToken } from './api.js';
+import { getJson, listImages, useToken } from './api.js';
 import { el } from './dom.js';
 import { Gallery } from './gallery.js';
 import { NamedIdentity, SignedInIdentity } from './identity.js';
@@ -71,16 +71,16 @@ class App {
   }
 
   navigate(url) {
-    if (this.lightbox.dialog.open) {
-      this.lightbox.dialog.close();
-    }
     if (url !== location.pathname + location.search) {
       history.pushState(null, '', url);
     }
     this.route();
   }
 
-  route() {
+  route(early = null) {
+    if (this.lightbox.dialog.open) {
+      this.lightbox.dialog.close();
+    }
     this.filters = filtersOf(location.search);
     const { user_id: user, tag } = this.filters;
     $('tag-input').value = tag;
@@ -94,7 +94,7 @@ class App {
     $('filters').hidden = parts.length === 0;
     $('filter-text').textContent = parts.length ? `Showing ${parts.join(', ')}.` : '';
     document.title = parts.length ? `${parts.join(', ')} · Images` : 'Images';
-    return this.gallery.show(this.filters);
+    return this.gallery.show(this.filters, early);
   }
 
   emptyText() {
@@ -183,6 +183,10 @@ class App {
 }
 
 async function start() {
+  // The first page of photos is asked for at once, beside the settings, not after them.
+  const url = Gallery.firstPage(filtersOf(location.search));
+  const early = { url, page: listImages(url) };
+  early.page.catch(() => {}); // Its failure is shown when the grid reads it.
   const [config, limits] = await Promise.all([getJson('/app/config'), getJson('/limits')]);
   const identity = config.auth_mode === 'jwt' ? new SignedInIdentity(config.sign_in, config.sign_in_unavailable) : new NamedIdentity();
   let signInProblem = '';
@@ -197,7 +201,7 @@ async function start() {
   if (signInProblem) {
     app.notify(signInProblem);
   }
-  await app.route();
+  await app.route(early);
   document.body.dataset.ready = 'true';
 }
 

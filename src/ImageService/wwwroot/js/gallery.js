@@ -48,11 +48,8 @@ export class Gallery {
     this.observer.observe(more);
   }
 
-  /** Starts over with these filters. */
-  async show(filters) {
-    this.generation += 1;
-    this.items = [];
-    this.grid.replaceChildren();
+  /** The first page's address for these filters. */
+  static firstPage(filters) {
     const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (filters.user_id) {
       query.set('user_id', filters.user_id);
@@ -60,12 +57,20 @@ export class Gallery {
     if (filters.tag) {
       query.set('tag', filters.tag);
     }
-    this.next = `/images?${query}`;
-    this.loading = null;
-    await this.loadMore();
+    return `/images?${query}`;
   }
 
-  async loadMore() {
+  /** Starts over with these filters; `early` is the first page already asked for, as { url, page: Promise }. */
+  async show(filters, early = null) {
+    this.generation += 1;
+    this.items = [];
+    this.grid.replaceChildren();
+    this.next = Gallery.firstPage(filters);
+    this.loading = null;
+    await this.loadMore(early?.url === this.next ? early.page : null);
+  }
+
+  async loadMore(early = null) {
     if (this.loading || !this.next) {
       return this.loading;
     }
@@ -74,7 +79,7 @@ export class Gallery {
     this.status.textContent = 'Loading…';
     this.loading = (async () => {
       try {
-        const page = await listImages(url);
+        const page = await (early || listImages(url));
         if (generation !== this.generation) {
           return;
         }

@@ -178,10 +178,12 @@ export class SignedInIdentity {
     this.forget();
     if (this.signIn?.end_session_endpoint && idToken) {
       const url = new URL(this.signIn.end_session_endpoint);
+      // The standard's parameters, and Cognito's own name for where to come back to (its /logout takes logout_uri).
       url.search = new URLSearchParams({
         id_token_hint: idToken,
         post_logout_redirect_uri: this.redirectUri(),
         client_id: this.signIn.client_id,
+        logout_uri: this.redirectUri(),
       }).toString();
       location.assign(url.toString());
       return true;

@@ -43,8 +43,9 @@ export class Lightbox {
       this.current = null;
       this.image.removeAttribute('src');
       delete this.image.dataset.key;
-      const tile = this.returnFocus && this.app.gallery.tileOf(this.returnFocus);
-      tile?.querySelector('.frame')?.focus();
+      // After the browser has put focus back where it was when the dialog opened: on the photo last shown instead.
+      const id = this.returnFocus;
+      setTimeout(() => this.app.gallery.tileOf(id)?.querySelector('.frame')?.focus(), 0);
     });
     // A click on the backdrop closes, as a click outside a photo does on every photo site.
     this.dialog.addEventListener('click', (event) => {
@@ -65,8 +66,8 @@ export class Lightbox {
     }
     if (!this.dialog.open) {
       this.dialog.showModal();
+      $('lightbox-close').focus();
     }
-    $('lightbox-close').focus();
     try {
       const { image, etag } = await getImage(id);
       if (opening === this.opening) {
@@ -93,7 +94,6 @@ export class Lightbox {
       stage.style.backgroundColor = '';
       paintPlaceholder(stage, image);
     }
-    stage.style.aspectRatio = image.width && image.height ? `${image.width} / ${image.height}` : '';
     this.image.alt = altTextOf(image);
     // The summary's thumbnail first, then the display rendition once the full record has come.
     const key = `${image.image_id}:${display ? 'display' : 'thumbnail'}`;
@@ -151,9 +151,11 @@ export class Lightbox {
 
   startEdit() {
     const image = this.current;
-    $('edit-caption').value = image.caption || '';
-    $('edit-tags').value = image.tags.join(' ');
-    $('edit-alt').value = image.alt_text || '';
+    // What the form started from, so that after someone else's edit only the fields this person changed are theirs.
+    this.editBase = { caption: image.caption || '', tags: image.tags.join(' '), alt: image.alt_text || '' };
+    $('edit-caption').value = this.editBase.caption;
+    $('edit-tags').value = this.editBase.tags;
+    $('edit-alt').value = this.editBase.alt;
     $('edit-error').hidden = true;
     $('edit-form').hidden = false;
     $('owner-actions').hidden = true;
@@ -184,16 +186,25 @@ export class Lightbox {
       $('edit-button').focus();
     } catch (error) {
       if (error instanceof ApiError && error.status === 412) {
-        // Someone else's edit landed first: show theirs, keep nothing of ours unseen.
+        // Someone else's edit landed first: show theirs, and keep what this person typed in the form, so that saving
+        // again applies it over theirs knowingly.
+        const typed = { caption: $('edit-caption').value, tags: $('edit-tags').value, alt: $('edit-alt').value };
+        const base = this.editBase;
         try {
           const fresh = await getImage(image.image_id);
           this.render(fresh.image, fresh.etag);
           this.app.edited(fresh.image);
           this.startEdit();
+          // Their version in the fields this person left alone, this person's in the ones they changed.
+          for (const [field, id] of [['caption', 'edit-caption'], ['tags', 'edit-tags'], ['alt', 'edit-alt']]) {
+            if (typed[field] !== base[field]) {
+              $(id).value = typed[field];
+            }
+          }
         } catch {
           // The message below still says what happened.
         }
-        problem.textContent = 'Someone else changed this photo while you were editing. The form now shows their version: make your change again and save.';
+        problem.textContent = 'Someone else changed this photo while you were editing; the photo now shows their version. Your changes are still in the form: save again to apply them.';
       } else {
         problem.textContent = error.message;
       }

@@ -15,6 +15,8 @@ export class UploadDialog {
     this.start = $('start-upload');
     this.entries = [];
     this.busy = false;
+    // Ids only ever go up, so a label never points at another photo's field after one was removed.
+    this.counter = 0;
 
     const input = $('file-input');
     input.accept = app.limits.accepted_content_types.join(',');
@@ -35,12 +37,12 @@ export class UploadDialog {
     });
     this.start.addEventListener('click', () => this.uploadAll());
     this.dialog.addEventListener('close', () => {
-      // What was sent stays sent; what was only picked is forgotten.
-      for (const entry of this.entries.filter((e) => e.state !== 'sending')) {
-        URL.revokeObjectURL(entry.preview);
+      // What is being sent, or waits its turn, stays (and shows when the dialog opens again); the rest is forgotten.
+      const keep = (e) => e.state === 'sending' || e.state === 'queued';
+      for (const entry of this.entries.filter((e) => !keep(e))) {
+        this.forget(entry);
       }
-      this.entries = this.entries.filter((e) => e.state === 'sending');
-      this.queue.replaceChildren(...this.entries.map((e) => e.node));
+      this.entries = this.entries.filter(keep);
       this.refresh();
       $('open-upload').focus();
     });
@@ -58,8 +60,10 @@ export class UploadDialog {
 
   add(files) {
     for (const file of files) {
-      const number = this.entries.length + 1;
-      const entry = { file, state: 'ready', preview: URL.createObjectURL(file) };
+      this.counter += 1;
+      const number = this.counter;
+      // The upload's identity across retries: the same Idempotency-Key, and the direct upload already started.
+      const entry = { file, state: 'ready', preview: URL.createObjectURL(file), attempt: {} };
       const id = (name) => `upload-${number}-${name}`;
       entry.caption = el('textarea', { id: id('caption'), rows: 2, maxLength: this.app.limits.max_caption_length });
       entry.tags = el('input', { id: id('tags'), autocomplete: 'off' });
@@ -87,10 +91,15 @@ export class UploadDialog {
   }
 
   discard(entry) {
-    URL.revokeObjectURL(entry.preview);
+    this.forget(entry);
     this.entries = this.entries.filter((e) => e !== entry);
-    entry.node.remove();
     this.refresh();
+  }
+
+  forget(entry) {
+    entry.state = 'discarded';
+    URL.revokeObjectURL(entry.preview);
+    entry.node.remove();
   }
 
   refresh() {
@@ -108,9 +117,17 @@ export class UploadDialog {
     this.refresh();
     // Two at a time: enough to keep the line busy, few enough that each shows steady progress.
     const pending = this.entries.filter((e) => e.state === 'ready' || e.state === 'failed');
+    for (const entry of pending) {
+      entry.state = 'queued';
+      entry.remove.disabled = true;
+      entry.message.textContent = 'Waiting…';
+    }
     const workers = [0, 1].map(async () => {
       while (pending.length > 0) {
-        await this.send(pending.shift());
+        const entry = pending.shift();
+        if (entry.state === 'queued') {
+          await this.send(entry);
+        }
       }
     });
     await Promise.all(workers);
@@ -130,7 +147,7 @@ export class UploadDialog {
       alt_text: entry.alt.value,
     };
     try {
-      const image = await uploadImage(entry.file, metadata, this.app.limits, (sent, total) => {
+      const image = await uploadImage(entry.file, metadata, this.app.limits, entry.attempt, (sent, total) => {
         entry.progress.max = total;
         entry.progress.value = sent;
         entry.message.textContent = sent < total ? `Uploading… ${Math.floor((sent / total) * 100)} %` : 'Processing…';
