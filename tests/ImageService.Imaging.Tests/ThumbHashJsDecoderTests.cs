@@ -223,7 +223,7 @@ public sealed class ThumbHashJsDecoderTests(ITestOutputHelper output)
             var length = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(at));
             var typeAndData = png.AsSpan(at + 4, 4 + length);
             var type = Encoding.ASCII.GetString(typeAndData[..4]);
-            Assert.Equal(Crc32(typeAndData), BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(at + 8 + length)));
+            Assert.Equal(TestImages.Crc32(typeAndData), BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(at + 8 + length)));
             var data = typeAndData[4..];
             if (type == "IHDR")
             {
@@ -261,21 +261,6 @@ public sealed class ThumbHashJsDecoderTests(ITestOutputHelper output)
     }
 
     private static byte[] Be32(int value) => [(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value];
-
-    private static uint Crc32(ReadOnlySpan<byte> data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var bit = 0; bit < 8; bit++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-            }
-        }
-
-        return ~crc;
-    }
 
     private static uint Adler32(byte[] data)
     {

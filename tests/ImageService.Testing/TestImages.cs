@@ -192,7 +192,8 @@ public static class TestImages
         file.Write(number);
     }
 
-    private static uint Crc32(byte[] data)
+    /// <summary>The CRC-32 that PNG chunks (and zlib's gzip) carry.</summary>
+    public static uint Crc32(ReadOnlySpan<byte> data)
     {
         var crc = 0xFFFFFFFFu;
         foreach (var b in data)

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Amazon.S3.Model;
 using ImageService.Api.Tests.Processes;
 using ImageService.Testing;
 using ImageService.Testing.Aws;
@@ -404,14 +403,7 @@ public sealed class AwsWebAppJourneyTests(AwsEmulators emulators, Chromium chrom
         emulators.ServiceSettings(await emulators.CreateBucketAsync(), await emulators.CreateTableAsync());
 
     protected override Task AllowPageOriginAsync(IReadOnlyDictionary<string, string?> settings, string origin) =>
-        emulators.S3.PutCORSConfigurationAsync(new PutCORSConfigurationRequest
-        {
-            BucketName = settings["Storage:Aws:Bucket"],
-            Configuration = new CORSConfiguration
-            {
-                Rules = [new CORSRule { AllowedOrigins = [origin], AllowedMethods = ["POST"], AllowedHeaders = ["*"], ExposeHeaders = ["ETag"] }],
-            },
-        });
+        emulators.AllowPageOriginAsync(settings["Storage:Aws:Bucket"]!, origin);
 
     protected override void AssertFormWentToStorage(string url, string origin)
     {

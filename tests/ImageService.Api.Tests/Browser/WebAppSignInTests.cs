@@ -13,7 +13,7 @@ namespace ImageService.Api.Tests.Browser;
 
 /// <summary>
 /// The web app in <c>Jwt</c> mode against a real OpenID Connect server (oidc-provider, tests/oidc): "Sign in" runs the
-/// authorization code flow with PKCE from the page, the person uploads and edits as the token's subject, the app never
+/// authorization code flow with PKCE from the page, the person uploads, edits and deletes as the token's subject, the app never
 /// offers to edit or delete another person's photo (and the API refuses it all the same), and "Sign out" ends the
 /// session at the provider too.
 /// </summary>
@@ -21,7 +21,7 @@ public sealed class WebAppSignInTests(Chromium chromium, WebAppSignInTests.Serve
     : IClassFixture<Chromium>, IClassFixture<WebAppSignInTests.Servers>
 {
     [Fact]
-    public async Task A_person_signs_in_uploads_edits_their_own_photo_cannot_touch_anothers_and_signs_out()
+    public async Task A_person_signs_in_uploads_edits_and_deletes_their_own_photo_cannot_touch_anothers_and_signs_out()
     {
         var origin = servers.Origin;
         // Someone else's photo, uploaded with their own token.
@@ -82,7 +82,13 @@ public sealed class WebAppSignInTests(Chromium chromium, WebAppSignInTests.Serve
         await page.Locator("#edit-alt").FillAsync("Tulips along a gravel path");
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Save", Exact = true }).ClickAsync();
         await Expect(page.Locator("#lightbox-alt")).ToHaveTextAsync("Tulips along a gravel path");
-        await page.Keyboard.PressAsync("Escape");
+
+        // And delete it, with her token: gone from the grid and from the API; mallory's stays.
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Delete", Exact = true }).ClickAsync();
+        await page.Locator("#confirm-delete").GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Delete", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#lightbox")).ToBeHiddenAsync();
+        await Expect(page.Locator("#grid > li")).ToHaveCountAsync(1);
+        Assert.Equal([theirs], (await servers.ListAsync()).Select(i => i.GetProperty("image_id").GetString()));
 
         // Signing out ends the session at the provider and comes back signed out.
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign out" }).ClickAsync();

@@ -76,6 +76,18 @@ public sealed class AwsEmulators : IAsyncLifetime
         ["AWS_ENDPOINT_URL_DYNAMODB"] = DynamoDbEndpoint,
     };
 
+    /// <summary>Lets a page of <paramref name="origin"/> post forms to the bucket and read the answers, as the
+    /// deployment's bucket CORS rule does for the web app's origins.</summary>
+    public Task AllowPageOriginAsync(string bucket, string origin) =>
+        S3.PutCORSConfigurationAsync(new Amazon.S3.Model.PutCORSConfigurationRequest
+        {
+            BucketName = bucket,
+            Configuration = new Amazon.S3.Model.CORSConfiguration
+            {
+                Rules = [new Amazon.S3.Model.CORSRule { AllowedOrigins = [origin], AllowedMethods = ["POST"], AllowedHeaders = ["*"], ExposeHeaders = ["ETag"] }],
+            },
+        });
+
     public async Task<string> CreateBucketAsync()
     {
         var name = $"test-{Guid.NewGuid():N}";
