@@ -33,6 +33,7 @@ if (sweep is not null)
     return await app.SweepOnceAsync(sweep);
 }
 
+app.UseResponseHardening();
 app.UseApiErrors();
 app.UseAuthentication();
 app.UseAuthorization();

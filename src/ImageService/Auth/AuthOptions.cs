@@ -30,6 +30,12 @@ public sealed class AuthOptions
             yield return "Auth:Jwt needs exactly one of Auth:Jwt:Authority (an OIDC issuer such as a Cognito user pool) or Auth:Jwt:SigningKey (a shared key for development and tests).";
         }
 
+        if (!string.IsNullOrWhiteSpace(Jwt.Authority)
+            && (!Uri.TryCreate(Jwt.Authority, UriKind.Absolute, out var named) || (named.Scheme != Uri.UriSchemeHttps && named.Scheme != Uri.UriSchemeHttp)))
+        {
+            yield return $"Auth:Jwt:Authority must be an absolute https URL, such as https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf; it is '{Jwt.Authority}'.";
+        }
+
         if (Jwt.RequireHttpsMetadata && Uri.TryCreate(Jwt.Authority, UriKind.Absolute, out var authority) && authority.Scheme != Uri.UriSchemeHttps)
         {
             yield return $"Auth:Jwt:Authority must be an https URL while Auth:Jwt:RequireHttpsMetadata is true (its keys are fetched from it); it is {authority.Scheme}.";

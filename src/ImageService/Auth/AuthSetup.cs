@@ -66,6 +66,8 @@ internal static class AuthSetup
         if (!string.IsNullOrWhiteSpace(settings.Authority))
         {
             jwt.Authority = settings.Authority;
+            // Well inside a Lambda invocation's 29 s: an authority that hangs fails a token check, not the function.
+            jwt.BackchannelTimeout = TimeSpan.FromSeconds(10);
             // JwtBearer's own default would allow http only in the Development environment; here it is a setting.
             jwt.RequireHttpsMetadata = settings.RequireHttpsMetadata;
             return;

@@ -23,20 +23,32 @@ internal static class WebAppSetup
         return builder;
     }
 
-    public static WebApplication MapWebApp(this WebApplication app)
+    /// <summary>First in the pipeline, so that every answer has them, a 429 of the rate limiter too: nothing the service
+    /// sends is to be sniffed into another type, and the API reference is not to be framed (it has no script policy:
+    /// the reference tool's page runs an inline script).</summary>
+    public static WebApplication UseResponseHardening(this WebApplication app)
     {
-        // Nothing the service sends is to be sniffed into another type, and the API reference is not to be framed
-        // (it has no policy of its own: the reference tool's page runs an inline script).
         app.Use((http, next) =>
         {
-            http.Response.Headers.XContentTypeOptions = "nosniff";
-            if (http.Request.Path.StartsWithSegments("/scalar", StringComparison.OrdinalIgnoreCase))
+            // Set as the headers go out, so that an error handler clearing the answer does not take them away.
+            http.Response.OnStarting(() =>
             {
-                http.Response.Headers.ContentSecurityPolicy = "frame-ancestors 'none'";
-            }
+                var headers = http.Response.Headers;
+                headers.XContentTypeOptions = "nosniff";
+                if (http.Request.Path.StartsWithSegments("/scalar", StringComparison.OrdinalIgnoreCase) && !headers.ContainsKey("Content-Security-Policy"))
+                {
+                    headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+                }
 
+                return Task.CompletedTask;
+            });
             return next(http);
         });
+        return app;
+    }
+
+    public static WebApplication MapWebApp(this WebApplication app)
+    {
         app.MapStaticAssets().Add(endpoint => endpoint.Metadata.Add(new ExcludeFromDescriptionAttribute()));
         var page = app.Services.GetRequiredService<WebAppPage>();
         page.UseAssets(app);

@@ -18,6 +18,9 @@ internal sealed class WebAppSignIn(
 
     public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long one lookup waits for the discovery document before it counts as failed.</summary>
+    public static readonly TimeSpan LookupGivesUp = TimeSpan.FromSeconds(15);
+
     /// <summary>How long a lookup that worked is used before the bearer handler's cache is asked again.</summary>
     public static readonly TimeSpan ReuseSuccess = TimeSpan.FromMinutes(5);
 
@@ -25,7 +28,7 @@ internal sealed class WebAppSignIn(
 
     private readonly Lock gate = new();
     private Task<(WebAppSignInDetails? Details, string? Unavailable)>? lookup;
-    private DateTimeOffset startedAt;
+    private DateTimeOffset finishedAt;
 
     public async Task<(WebAppSignInDetails? Details, string? Unavailable)> DescribeAsync(CancellationToken cancellationToken)
     {
@@ -47,11 +50,25 @@ internal sealed class WebAppSignIn(
         Task<(WebAppSignInDetails? Details, string? Unavailable)> current;
         lock (gate)
         {
-            var age = time.GetUtcNow() - startedAt;
-            if (lookup is null || (lookup.IsCompleted && age >= (lookup.Result.Details is null ? RetryAfterFailure : ReuseSuccess)))
+            // A lookup's age counts from when it ended: one that hung for a minute is not already a minute old.
+            var age = time.GetUtcNow() - finishedAt;
+            var worked = lookup is { IsCompletedSuccessfully: true } && lookup.Result.Details is not null;
+            if (lookup is null || (lookup.IsCompleted && age >= (worked ? ReuseSuccess : RetryAfterFailure)))
             {
-                startedAt = time.GetUtcNow();
-                lookup = Task.Run(LookUpAsync);
+                lookup = Task.Run(async () =>
+                {
+                    try
+                    {
+                        return await LookUpAsync();
+                    }
+                    finally
+                    {
+                        lock (gate)
+                        {
+                            finishedAt = time.GetUtcNow();
+                        }
+                    }
+                });
             }
 
             current = lookup;
@@ -79,17 +96,18 @@ internal sealed class WebAppSignIn(
 
     private async Task<(WebAppSignInDetails? Details, string? Unavailable)> LookUpAsync()
     {
-        var manager = bearer.Get(JwtBearerDefaults.AuthenticationScheme).ConfigurationManager;
-        if (manager is null)
-        {
-            return Failed("Sign-in is not set up: the authority's discovery document is not read.");
-        }
-
         try
         {
-            // The bearer handler's manager caches the document (a day by default) and refreshes it itself.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            var discovery = await manager.GetConfigurationAsync(timeout.Token);
+            var manager = bearer.Get(JwtBearerDefaults.AuthenticationScheme).ConfigurationManager;
+            if (manager is null)
+            {
+                return Failed("Sign-in is not set up: the authority's discovery document is not read.");
+            }
+
+            // The bearer handler's manager caches the document (a day by default) and refreshes it itself. It does not
+            // pass a cancellation on to its fetch, which lasts up to the handler's backchannel timeout, so the lookup
+            // stops waiting for it after a while of its own.
+            var discovery = await manager.GetConfigurationAsync(CancellationToken.None).WaitAsync(LookupGivesUp, time);
             if (string.IsNullOrEmpty(discovery.AuthorizationEndpoint) || string.IsNullOrEmpty(discovery.TokenEndpoint))
             {
                 return Failed("The sign-in authority names no authorization or token endpoint (a Cognito user pool needs a domain for that). Browsing works.");

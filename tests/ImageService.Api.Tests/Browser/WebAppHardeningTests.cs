@@ -5,6 +5,7 @@ using System.Text.Json;
 using ImageService.Api.Tests.Processes;
 using ImageService.Testing;
 using ImageService.Testing.Browser;
+using ImageService.WebApp;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -61,6 +62,32 @@ public sealed class WebAppHardeningTests(Chromium chromium) : IClassFixture<Chro
 
         using var reference = await client.GetAsync("/scalar");
         Assert.Equal("frame-ancestors 'none'", reference.Headers.GetValues("Content-Security-Policy").Single());
+
+        // The rate limiter's answer too, which is written before any endpoint runs.
+        using var limited = await StartAsync(new() { ["RateLimits:UploadsPerMinutePerAddress"] = "1" });
+        using var limitedClient = new HttpClient { BaseAddress = limited.Address };
+        HttpResponseMessage? refused = null;
+        for (var i = 0; i < 3 && refused is null; i++)
+        {
+            using var form = new MultipartFormDataContent
+            {
+                { new ByteArrayContent(TestImages.Jpeg(64, 64)), "file", "photo.jpg" },
+                { new StringContent("""{"user_id":"nora"}"""), "metadata" },
+            };
+            var response = await limitedClient.PostAsync("/images", form);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                refused = response;
+            }
+            else
+            {
+                response.Dispose();
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.Equal("nosniff", refused.Headers.GetValues("X-Content-Type-Options").Single());
+        refused.Dispose();
     }
 
     [Fact]
@@ -108,6 +135,18 @@ public sealed class WebAppHardeningTests(Chromium chromium) : IClassFixture<Chro
 
         // One lookup still hangs; nobody started another.
         Assert.Equal(afterFirst, Volatile.Read(ref accepted));
+
+        // Once it has given up (the bearer handler's 10 s backchannel timeout, at most 15 s), the failure is kept: the
+        // next page loads within half a minute ask nobody.
+        await Task.Delay(WebAppSignIn.LookupGivesUp + TimeSpan.FromSeconds(1));
+        var afterGivingUp = Volatile.Read(ref accepted);
+        for (var i = 0; i < 3; i++)
+        {
+            var again = await client.GetFromJsonAsync<JsonElement>("/app/config");
+            Assert.Contains("cannot be reached", again.GetProperty("sign_in_unavailable").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(afterGivingUp, Volatile.Read(ref accepted));
         Assert.Empty(await ListAsync(service));
 
         await stop.CancelAsync();
@@ -148,6 +187,42 @@ public sealed class WebAppHardeningTests(Chromium chromium) : IClassFixture<Chro
         Assert.Single(await ListAsync(service));
         await tab.CloseDialogAsync();
         await Expect(page.Locator("#grid > li")).ToHaveCountAsync(1);
+    }
+
+    [Fact]
+    public async Task A_direct_upload_whose_complete_answer_was_lost_is_finished_by_the_retry_as_one_image_with_the_caption_it_was_sent_with()
+    {
+        using var service = await StartAsync(new() { ["Limits:MaxUploadBytes"] = "100000" });
+        await using var tab = await WebAppSession.OpenAsync(chromium.Browser, OriginOf(service));
+        var page = tab.Page;
+        var completes = 0;
+        await page.RouteAsync("**/complete", async route =>
+        {
+            if (Interlocked.Increment(ref completes) == 1)
+            {
+                await route.FetchAsync();
+                await route.AbortAsync();
+            }
+            else
+            {
+                await route.ContinueAsync();
+            }
+        });
+        await tab.NameMyselfAsync("olga");
+        var photo = TestImages.NoisyJpeg(800, 600);
+        Assert.True(photo.Length > 100_000);
+        await tab.PickPhotosAsync(new PhotoToUpload("market.jpg", photo, "The market"));
+        await tab.UploadPickedAsync();
+        var entry = page.Locator("#queue > li");
+        await Expect(entry.Locator(".message")).ToContainTextAsync("The file is already stored");
+        // The caption cannot be changed any more: it was sent with the upload, and the retry finishes that upload.
+        await Expect(entry.GetByLabel("Caption")).ToHaveJSPropertyAsync("readOnly", true);
+
+        await page.Locator("#start-upload").ClickAsync();
+        await Expect(page.Locator("#queue > li.done")).ToHaveCountAsync(1);
+        var stored = Assert.Single(await ListAsync(service));
+        Assert.Equal("The market", stored.GetProperty("caption").GetString());
+        Assert.Equal(2, completes);
     }
 
     [Fact]

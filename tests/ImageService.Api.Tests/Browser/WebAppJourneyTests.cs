@@ -335,6 +335,12 @@ public abstract class WebAppJourneyTests(Chromium chromium, ITestOutputHelper ou
         await Expect(page.Locator("#lightbox-caption")).ToHaveTextAsync("Second");
         await page.Keyboard.PressAsync("Enter");
         await Expect(page.Locator("#lightbox-caption")).ToHaveTextAsync("First");
+        // Next has just turned off at the last photo: focus is not left on nothing, so the arrows still work.
+        await page.WaitForFunctionAsync("() => document.activeElement?.id === 'lightbox-close'");
+        await page.Keyboard.PressAsync("ArrowLeft");
+        await Expect(page.Locator("#lightbox-caption")).ToHaveTextAsync("Second");
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Expect(page.Locator("#lightbox-caption")).ToHaveTextAsync("First");
         await page.Locator("#previous").FocusAsync();
         await page.Keyboard.PressAsync("Enter");
         await Expect(page.Locator("#lightbox-caption")).ToHaveTextAsync("Second");

@@ -171,9 +171,19 @@ export async function uploadImage(file, metadata, limits, attempt, onProgress) {
     const mib = (limits.max_direct_upload_bytes / 1048576).toFixed(0);
     throw new ApiError(413, 'Too large', `This file is ${(file.size / 1048576).toFixed(1)} MiB; the service takes at most ${mib} MiB.`);
   }
-  if (attempt.started && !attempt.posted
-    && (Date.parse(attempt.started.expires_at) <= Date.now() + 60_000 || attempt.described !== described)) {
-    attempt.started = null; // Its form is about to expire, or the caption or tags changed since: start again.
+  if (attempt.started && !attempt.posted) {
+    // The last try may have stored the file and lost only storage's answer; then this upload is the one to finish
+    // (storage's notification or the sweep would finish it anyway). Otherwise its form is of no more use once it is
+    // about to expire, or once the caption or tags changed.
+    const lifetime = Date.parse(attempt.started.expires_at) - Date.now();
+    const margin = Math.min(60_000, Math.max(5_000, lifetime / 4));
+    if (lifetime <= margin || attempt.described !== described) {
+      const finished = await completed(attempt.started);
+      if (finished) {
+        return finished;
+      }
+      attempt.started = null;
+    }
   }
   if (!attempt.started) {
     const type = limits.accepted_content_types.includes(file.type) ? file.type : await sniffType(file);
@@ -187,16 +197,38 @@ export async function uploadImage(file, metadata, limits, attempt, onProgress) {
     attempt.described = described;
   }
   const started = attempt.started;
-  if (!attempt.posted) {
-    const form = new FormData();
-    for (const [name, value] of Object.entries(started.fields)) {
-      form.append(name, value);
+  try {
+    if (!attempt.posted) {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(started.fields)) {
+        form.append(name, value);
+      }
+      form.append('file', file, file.name);
+      await send(started.method || 'POST', started.url, form, {}, onProgress);
+      attempt.posted = true;
+    } else {
+      onProgress(file.size, file.size);
     }
-    form.append('file', file, file.name);
-    await send(started.method || 'POST', started.url, form, {}, onProgress);
-    attempt.posted = true;
-  } else {
-    onProgress(file.size, file.size);
+    return await (await call(started.complete_url, { method: 'POST' })).json();
+  } catch (error) {
+    // A refusal (storage's, or complete's other than "not arrived yet") ends this upload: a retry starts a new one.
+    // A lost connection keeps it, to be carried on.
+    if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 409) {
+      attempt.started = null;
+      attempt.posted = false;
+    }
+    throw error;
   }
-  return (await call(started.complete_url, { method: 'POST' })).json();
+}
+
+/** Completes a started upload whose file may have arrived: the image, or null when it has not arrived. */
+async function completed(started) {
+  try {
+    return await (await call(started.complete_url, { method: 'POST' })).json();
+  } catch (error) {
+    if (error instanceof ApiError && (error.status === 409 || error.status === 404)) {
+      return null;
+    }
+    throw error;
+  }
 }

@@ -121,6 +121,12 @@ export class Lightbox {
     const at = this.index();
     $('previous').disabled = at <= 0;
     $('next').disabled = at < 0 || (at >= this.app.gallery.items.length - 1 && !this.app.gallery.next);
+    // A button that just went away or off (the last step, Edit before the record came) leaves focus on nothing, and
+    // then the arrow keys reach nobody: give it to Close.
+    const focused = document.activeElement;
+    if (this.dialog.open && (!this.dialog.contains(focused) || focused.disabled || focused.closest('[hidden]'))) {
+      $('lightbox-close').focus();
+    }
   }
 
   index() {

@@ -161,8 +161,15 @@ export class UploadDialog {
       entry.state = 'failed';
       entry.remove.disabled = false;
       entry.progress.value = 0;
+      // Once storage has the file, its caption, tags and description are those it was started with.
+      const fixed = Boolean(entry.attempt.posted);
+      for (const field of [entry.caption, entry.tags, entry.alt]) {
+        field.readOnly = fixed;
+      }
       entry.node.classList.add('failed');
-      entry.message.textContent = error.message;
+      entry.message.textContent = fixed
+        ? `${error.message} The file is already stored, so its caption and tags stay as sent; change them in the photo's view once it is uploaded.`
+        : error.message;
       entry.message.setAttribute('role', 'alert');
     }
   }
