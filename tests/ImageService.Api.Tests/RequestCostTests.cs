@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.S3;
+using ImageService.Testing;
+using ImageService.Testing.Aws;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace ImageService.Api.Tests;
+
+/// <summary>
+/// What each thing a user does costs the AWS engine in requests to S3 and DynamoDB, counted at the wire as the SDK
+/// sends them to s3rver and dynalite (retries included), through the HTTP API of the app: the inputs of the cost
+/// model. Printed as a table; asserted against the model below, so a change that adds a request to an action fails
+/// here until the model (and docs/scaling.md, when it exists) says so.
+/// </summary>
+[Collection(EmulatorGroup.Name)]
+public sealed class RequestCostTests(AwsEmulators emulators, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Every_user_action_sends_the_s3_and_dynamodb_requests_the_model_counts()
+    {
+        var counter = new RequestCounter();
+        var settings = emulators.ServiceSettings(await emulators.CreateBucketAsync(), await emulators.CreateTableAsync());
+        // Nothing but the action under measurement: no sweeps in the background.
+        settings["Sweeper:Enabled"] = "false";
+        await using var factory = new ServiceFactory(settings, services =>
+        {
+            services.AddSingleton<IAmazonS3>(emulators.CountedS3(counter));
+            services.AddSingleton<IAmazonDynamoDB>(emulators.CountedDynamoDb(counter));
+        });
+        using var client = factory.CreateClient();
+        var costs = new List<(string Action, Dictionary<string, int> Requests)>();
+
+        async Task<T> MeasureAsync<T>(string action, Func<Task<T>> run)
+        {
+            counter.Reset();
+            var result = await run();
+            costs.Add((action, counter.Operations.GroupBy(o => o).ToDictionary(g => g.Key, g => g.Count())));
+            output.WriteLine($"{action}: {string.Join(" -> ", counter.Operations)}");
+            return result;
+        }
+
+        // Warm: the first request of a process reads nothing more than later ones, but keep the start out of it.
+        (await client.GetAsync("/images")).EnsureSuccessStatusCode();
+        var photo = TestImages.Jpeg(1200, 900);
+        var first = await MeasureAsync("upload (POST /images, 2 tags)", () => client.UploadOkAsync(photo));
+        var id = first.GetProperty("image_id").GetString()!;
+        await MeasureAsync("upload with an Idempotency-Key", async () =>
+        {
+            using var form = new MultipartFormDataContent
+            {
+                { new ByteArrayContent(photo), "file", "photo.jpg" },
+                { new StringContent(Api.DefaultMetadata), "metadata" },
+            };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/images") { Content = form };
+            request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+            return (await client.SendAsync(request)).EnsureSuccessStatusCode();
+        });
+        for (var i = 0; i < 2; i++)
+        {
+            await client.UploadOkAsync(photo);
+        }
+
+        await MeasureAsync("view (GET /images/{id})", async () => (await client.GetAsync($"/images/{id}")).EnsureSuccessStatusCode());
+        await MeasureAsync("list, first page of 20, no filter", async () => (await client.GetAsync("/images")).EnsureSuccessStatusCode());
+        await MeasureAsync("list, first page of 20, by user", async () => (await client.GetAsync("/images?user_id=123")).EnsureSuccessStatusCode());
+        await MeasureAsync("list, first page of 20, by tag", async () => (await client.GetAsync("/images?tag=travel")).EnsureSuccessStatusCode());
+        var firstPage = await client.GetAsync("/images?limit=2");
+        var next = System.Text.RegularExpressions.Regex.Match(firstPage.Headers.GetValues("Link").Single(), "<([^>]+)>").Groups[1].Value;
+        await MeasureAsync("list, next page of 2 by cursor", async () => (await client.GetAsync(next)).EnsureSuccessStatusCode());
+        await MeasureAsync("edit (PATCH caption, one tag swapped)", async () =>
+        {
+            using var patch = new HttpRequestMessage(HttpMethod.Patch, $"/images/{id}")
+            {
+                Content = new StringContent("""{"caption":"Evening vibes","tags":["travel","dusk"]}""", Encoding.UTF8, "application/merge-patch+json"),
+            };
+            return (await client.SendAsync(patch)).EnsureSuccessStatusCode();
+        });
+        await MeasureAsync("delete (DELETE /images/{id})", async () => (await client.DeleteAsync($"/images/{id}")).EnsureSuccessStatusCode());
+
+        // The direct path: start, the file to the bucket (the client's request to S3, not the service's), complete.
+        var started = await MeasureAsync("direct upload: POST /uploads", async () =>
+        {
+            using var response = await client.PostAsJsonAsync("/uploads", new { user_id = "123", caption = "Direct #sunset", tags = new[] { "travel" }, size_bytes = photo.Length, content_type = "image/jpeg" });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            return await response.Content.ReadFromJsonAsync<JsonElement>();
+        });
+        using (var browser = new HttpClient())
+        using (var form = new MultipartFormDataContent())
+        {
+            foreach (var field in started.GetProperty("fields").EnumerateObject())
+            {
+                form.Add(new StringContent(field.Value.GetString()!), field.Name);
+            }
+
+            form.Add(new ByteArrayContent(photo), "file", "photo.jpg");
+            (await browser.PostAsync(started.GetProperty("url").GetString(), form)).EnsureSuccessStatusCode();
+        }
+
+        await MeasureAsync("direct upload: complete", async () =>
+            (await client.PostAsync(started.GetProperty("complete_url").GetString(), null)).EnsureSuccessStatusCode());
+
+        var table = new StringBuilder("| Action | S3 | DynamoDB | Requests |\n|---|---|---|---:|\n");
+        foreach (var (action, requests) in costs)
+        {
+            static bool IsS3(string operation) => operation is "GET" or "PUT" or "POST" or "DELETE" or "HEAD" or "ListObjects";
+            string Describe(Func<string, bool> which) =>
+                string.Join(", ", requests.Where(r => which(r.Key)).OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
+            table.Append(System.Globalization.CultureInfo.InvariantCulture,
+                $"| {action} | {Describe(IsS3)} | {Describe(o => !IsS3(o))} | {requests.Values.Sum()} |\n");
+        }
+
+        output.WriteLine(table.ToString());
+        foreach (var (action, requests) in costs)
+        {
+            var expected = Model[action];
+            Assert.True(
+                expected.Count == requests.Count && expected.All(e => requests.GetValueOrDefault(e.Key) == e.Value),
+                $"{action}: the model counts {Show(expected)}, the service sent {Show(requests)}");
+        }
+    }
+
+    /// <summary>The shards of the "all" and tag indexes (DynamoDbKeys.Shards in the AWS store).</summary>
+    private const int Shards = 4;
+
+    private static string Show(IReadOnlyDictionary<string, int> requests) =>
+        string.Join(", ", requests.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
+
+    /// <summary>
+    /// The model: the requests each action needs by the design in docs/architecture.md ("AWS storage"), with the shards
+    /// of the "all" and tag indexes (DynamoDbKeys.Shards, 4). docs/scaling.md gives the same table.
+    /// </summary>
+    private static readonly Dictionary<string, Dictionary<string, int>> Model = new()
+    {
+        // The record written pending and its edges in one batch, the three renditions, then the record committed.
+        ["upload (POST /images, 2 tags)"] = new() { ["PUT"] = 3, ["PutItem"] = 1, ["BatchWriteItem"] = 1, ["UpdateItem"] = 1 },
+        // The same, with the key's lease written first and two writes of the key after the commit.
+        ["upload with an Idempotency-Key"] = new() { ["PUT"] = 3, ["PutItem"] = 2, ["BatchWriteItem"] = 1, ["UpdateItem"] = 3 },
+        // One strongly consistent read of the record; the links are signed locally.
+        ["view (GET /images/{id})"] = new() { ["GetItem"] = 1 },
+        // One query per shard of the "all" index, merged, then the page's records in one consistent batch.
+        ["list, first page of 20, no filter"] = new() { ["Query"] = Shards, ["BatchGetItem"] = 1 },
+        // A user's images are one partition: one query.
+        ["list, first page of 20, by user"] = new() { ["Query"] = 1, ["BatchGetItem"] = 1 },
+        // A tag is sharded like "all".
+        ["list, first page of 20, by tag"] = new() { ["Query"] = Shards, ["BatchGetItem"] = 1 },
+        // A cursor page costs what the first does: every shard resumes from its key.
+        ["list, next page of 2 by cursor"] = new() { ["Query"] = Shards, ["BatchGetItem"] = 1 },
+        // Read the record; one conditional write of it that notes the tags whose edges move; one write per moved edge
+        // (3 here: "beach" and the old caption's "sunset" become tombstones, "dusk" is written; "travel" stays); the
+        // note cleared.
+        ["edit (PATCH caption, one tag swapped)"] = new() { ["GetItem"] = 1, ["UpdateItem"] = 5 },
+        // Read, mark deleting, each rendition checked (HEAD) and deleted, the record read again, then the record and
+        // its edges removed.
+        ["delete (DELETE /images/{id})"] = new() { ["GetItem"] = 2, ["UpdateItem"] = 1, ["HEAD"] = 3, ["DELETE"] = 3, ["BatchWriteItem"] = 1, ["DeleteItem"] = 1 },
+        // The upload item; the form is signed locally.
+        ["direct upload: POST /uploads"] = new() { ["PutItem"] = 1 },
+        // The upload read and marked as being completed; the raw object read; the pipeline of POST /images under the
+        // service's idempotency key (as the row above); the upload closed; the raw object checked and deleted.
+        ["direct upload: complete"] = new() { ["GetItem"] = 1, ["HEAD"] = 1, ["GET"] = 1, ["PUT"] = 3, ["DELETE"] = 1, ["PutItem"] = 2, ["BatchWriteItem"] = 1, ["UpdateItem"] = 5 },
+    };
+}
