@@ -61,7 +61,6 @@ internal sealed class WebAppPage(IBlobUrlSigner signer, WebAppSignIn signIn, ILo
         var headers = http.Response.Headers;
         headers.ContentSecurityPolicy = await PolicyAsync(cancellationToken);
         headers.CacheControl = "no-cache";
-        headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "same-origin";
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
         headers.XFrameOptions = "DENY";

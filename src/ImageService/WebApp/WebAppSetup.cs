@@ -65,14 +65,9 @@ internal static class WebAppSetup
         AuthOptions auth, WebAppSignIn signIn, HttpContext http, CancellationToken cancellationToken)
     {
         http.Response.Headers.CacheControl = "no-cache";
-        var mode = auth.Mode == AuthMode.Jwt ? "jwt" : "none";
-        if (auth.Mode != AuthMode.Jwt)
-        {
-            return TypedResults.Ok(new WebAppConfigResponse(mode, null, null, "/scalar"));
-        }
-
+        // In None mode there is no sign-in to describe, and DescribeAsync says so.
         var (details, unavailable) = await signIn.DescribeAsync(cancellationToken);
-        return TypedResults.Ok(new WebAppConfigResponse(mode, details, unavailable, "/scalar"));
+        return TypedResults.Ok(new WebAppConfigResponse(auth.Mode == AuthMode.Jwt ? "jwt" : "none", details, unavailable, "/scalar"));
     }
 }
 

@@ -69,12 +69,7 @@ public sealed class WebAppHardeningTests(Chromium chromium) : IClassFixture<Chro
         HttpResponseMessage? refused = null;
         for (var i = 0; i < 3 && refused is null; i++)
         {
-            using var form = new MultipartFormDataContent
-            {
-                { new ByteArrayContent(TestImages.Jpeg(64, 64)), "file", "photo.jpg" },
-                { new StringContent("""{"user_id":"nora"}"""), "metadata" },
-            };
-            var response = await limitedClient.PostAsync("/images", form);
+            var response = await limitedClient.UploadAsync(TestImages.Jpeg(64, 64), """{"user_id":"nora"}""");
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
                 refused = response;
@@ -270,16 +265,8 @@ public sealed class WebAppHardeningTests(Chromium chromium) : IClassFixture<Chro
     {
         using var service = await StartAsync();
         using var client = new HttpClient { BaseAddress = service.Address };
-        string id;
-        using (var form = new MultipartFormDataContent
-        {
-            { new ByteArrayContent(TestImages.Landscape(4, 640, 480)), "file", "photo.jpg" },
-            { new StringContent("""{"user_id":"lee","caption":"Old caption","tags":["first"]}"""), "metadata" },
-        })
-        using (var created = await client.PostAsync("/images", form))
-        {
-            id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("image_id").GetString()!;
-        }
+        var id = (await client.UploadOkAsync(TestImages.Landscape(4, 640, 480), """{"user_id":"lee","caption":"Old caption","tags":["first"]}"""))
+            .GetProperty("image_id").GetString()!;
 
         await using var tab = await WebAppSession.OpenAsync(chromium.Browser, OriginOf(service));
         var page = tab.Page;
@@ -318,12 +305,7 @@ public sealed class WebAppHardeningTests(Chromium chromium) : IClassFixture<Chro
         {
             foreach (var (caption, tag) in new[] { ("One", "red"), ("Two", "blue") })
             {
-                using var form = new MultipartFormDataContent
-                {
-                    { new ByteArrayContent(TestImages.Jpeg()), "file", "photo.jpg" },
-                    { new StringContent(JsonSerializer.Serialize(new { user_id = "max", caption, tags = new[] { tag } })), "metadata" },
-                };
-                (await client.PostAsync("/images", form)).EnsureSuccessStatusCode();
+                await client.UploadOkAsync(TestImages.Jpeg(), JsonSerializer.Serialize(new { user_id = "max", caption, tags = new[] { tag } }));
             }
         }
 

@@ -65,15 +65,7 @@ public abstract class WebAppJourneyTests(Chromium chromium, ITestOutputHelper ou
     private static async Task<string> UploadThroughApiAsync(ServiceProcess service, byte[] bytes, object metadata)
     {
         using var client = new HttpClient { BaseAddress = service.Address };
-        using var form = new MultipartFormDataContent
-        {
-            { new ByteArrayContent(bytes), "file", "photo.jpg" },
-            { new StringContent(JsonSerializer.Serialize(metadata)), "metadata" },
-        };
-        using var response = await client.PostAsync("/images", form);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, body);
-        return JsonDocument.Parse(body).RootElement.GetProperty("image_id").GetString()!;
+        return (await client.UploadOkAsync(bytes, JsonSerializer.Serialize(metadata))).GetProperty("image_id").GetString()!;
     }
 
     [Fact]
@@ -193,12 +185,7 @@ public abstract class WebAppJourneyTests(Chromium chromium, ITestOutputHelper ou
         // What the API itself says of these bytes.
         string expected;
         using (var client = new HttpClient { BaseAddress = service.Address })
-        using (var form = new MultipartFormDataContent
-        {
-            { new ByteArrayContent(TestImages.Text()), "file", "notes.jpg" },
-            { new StringContent("""{"user_id":"bob"}"""), "metadata" },
-        })
-        using (var response = await client.PostAsync("/images", form))
+        using (var response = await client.UploadAsync(TestImages.Text(), """{"user_id":"bob"}""", "notes.jpg"))
         {
             Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
             expected = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("detail").GetString()!;

@@ -21,6 +21,15 @@ function authorize(headers = {}) {
   return token ? { ...headers, Authorization: `Bearer ${token}` } : headers;
 }
 
+/** The error for an answer of `status` whose body, read as JSON, is `body` (null when it was not JSON): the problem's
+ * own words, or `otherwise` when it has none. */
+function problemFrom(status, body, otherwise) {
+  if (status === 413 && !body?.detail) {
+    return new ApiError(413, 'Too large', 'This file is larger than the service accepts.');
+  }
+  return new ApiError(status, body?.title, body?.detail || otherwise);
+}
+
 async function problemOf(response) {
   let body = null;
   try {
@@ -28,10 +37,7 @@ async function problemOf(response) {
   } catch {
     // Not JSON: storage (S3 answers XML) or a proxy; the status is all there is.
   }
-  if (response.status === 413 && !body?.detail) {
-    return new ApiError(413, 'Too large', 'This file is larger than the service accepts.');
-  }
-  return new ApiError(response.status, body?.title, body?.detail);
+  return problemFrom(response.status, body);
 }
 
 async function call(url, options = {}) {
@@ -99,10 +105,8 @@ function send(method, url, body, headers, onProgress) {
       }
       if (request.status >= 200 && request.status < 300) {
         resolve(json);
-      } else if (request.status === 413 && !json?.detail) {
-        reject(new ApiError(413, 'Too large', 'This file is larger than the service accepts.'));
       } else {
-        reject(new ApiError(request.status, json?.title, json?.detail || storageError(request.responseText, request.status)));
+        reject(problemFrom(request.status, json, storageError(request.responseText, request.status)));
       }
     });
     request.addEventListener('error', () =>
@@ -209,7 +213,7 @@ export async function uploadImage(file, metadata, limits, attempt, onProgress) {
     } else {
       onProgress(file.size, file.size);
     }
-    return await (await call(started.complete_url, { method: 'POST' })).json();
+    return await complete(started);
   } catch (error) {
     // A refusal (storage's, or complete's other than "not arrived yet") ends this upload: a retry starts a new one.
     // A lost connection keeps it, to be carried on.
@@ -221,10 +225,14 @@ export async function uploadImage(file, metadata, limits, attempt, onProgress) {
   }
 }
 
+function complete(started) {
+  return call(started.complete_url, { method: 'POST' }).then((response) => response.json());
+}
+
 /** Completes a started upload whose file may have arrived: the image, or null when it has not arrived. */
 async function completed(started) {
   try {
-    return await (await call(started.complete_url, { method: 'POST' })).json();
+    return await complete(started);
   } catch (error) {
     if (error instanceof ApiError && (error.status === 409 || error.status === 404)) {
       return null;

@@ -2,13 +2,12 @@
 // forward, reload and shared links show the same photos.
 
 import { getJson, listImages, useToken } from './api.js';
-import { el } from './dom.js';
+import { $, el } from './dom.js';
 import { Gallery } from './gallery.js';
 import { NamedIdentity, SignedInIdentity } from './identity.js';
 import { Lightbox } from './lightbox.js';
 import { UploadDialog } from './upload.js';
 
-const $ = (id) => document.getElementById(id);
 const USER_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 function filtersOf(search) {

@@ -1,5 +1,8 @@
 // Building elements. Every piece of text becomes a text node: nothing a user wrote is ever parsed as HTML.
 
+/** The page's element with this id. */
+export const $ = (id) => document.getElementById(id);
+
 /** `el('a', { href: '/', className: 'x' }, 'text', child)`: properties set as properties, `dataset` and `on*` handled. */
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);

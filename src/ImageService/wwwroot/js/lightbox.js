@@ -3,10 +3,9 @@
 // owner may edit (sent with the version it was read at, so nobody's change is overwritten unseen) and delete.
 
 import { getImage, editImage, deleteImage, ApiError } from './api.js';
-import { el, captionNodes } from './dom.js';
+import { $, el, captionNodes } from './dom.js';
 import { altTextOf, paintPlaceholder } from './gallery.js';
 
-const $ = (id) => document.getElementById(id);
 
 export class Lightbox {
   constructor(app) {

@@ -3,9 +3,8 @@
 // the service's own words next to the file it concerns; the others carry on.
 
 import { uploadImage } from './api.js';
-import { el, formatBytes } from './dom.js';
+import { $, el, formatBytes } from './dom.js';
 
-const $ = (id) => document.getElementById(id);
 
 export class UploadDialog {
   constructor(app) {
