@@ -98,11 +98,10 @@ public sealed class RequestCostTests(AwsEmulators emulators, ITestOutputHelper o
         var table = new StringBuilder("| Action | S3 | DynamoDB | Requests |\n|---|---|---|---:|\n");
         foreach (var (action, requests) in costs)
         {
-            static bool IsS3(string operation) => operation is "GET" or "PUT" or "POST" or "DELETE" or "HEAD" or "ListObjects";
             string Describe(Func<string, bool> which) =>
                 string.Join(", ", requests.Where(r => which(r.Key)).OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
             table.Append(System.Globalization.CultureInfo.InvariantCulture,
-                $"| {action} | {Describe(IsS3)} | {Describe(o => !IsS3(o))} | {requests.Values.Sum()} |\n");
+                $"| {action} | {Describe(RequestCostModel.IsS3)} | {Describe(o => !RequestCostModel.IsS3(o))} | {requests.Values.Sum()} |\n");
         }
 
         output.WriteLine(table.ToString());
@@ -111,47 +110,27 @@ public sealed class RequestCostTests(AwsEmulators emulators, ITestOutputHelper o
             var expected = Model[action];
             Assert.True(
                 expected.Count == requests.Count && expected.All(e => requests.GetValueOrDefault(e.Key) == e.Value),
-                $"{action}: the model counts {Show(expected)}, the service sent {Show(requests)}");
+                $"{action}: the model counts {RequestCostModel.Show(expected)}, the service sent {RequestCostModel.Show(requests)}");
         }
     }
 
     /// <summary>The shards of the "all" and tag indexes (DynamoDbKeys.Shards in the AWS store).</summary>
     private const int Shards = 4;
 
-    private static string Show(IReadOnlyDictionary<string, int> requests) =>
-        string.Join(", ", requests.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
-
-    /// <summary>
-    /// The model: the requests each action needs by the design in docs/architecture.md ("AWS storage"), with the shards
-    /// of the "all" and tag indexes (DynamoDbKeys.Shards, 4). docs/scaling.md gives the same table.
-    /// </summary>
+    /// <summary>The model (<see cref="RequestCostModel"/>) for each action above; docs/scaling.md gives the same table.</summary>
     private static readonly Dictionary<string, Dictionary<string, int>> Model = new()
     {
-        // The record written pending and its edges in one batch, the three renditions, then the record committed.
-        ["upload (POST /images, 2 tags)"] = new() { ["PUT"] = 3, ["PutItem"] = 1, ["BatchWriteItem"] = 1, ["UpdateItem"] = 1 },
-        // The same, with the key's lease written first and two writes of the key after the commit.
-        ["upload with an Idempotency-Key"] = new() { ["PUT"] = 3, ["PutItem"] = 2, ["BatchWriteItem"] = 1, ["UpdateItem"] = 3 },
-        // One strongly consistent read of the record; the links are signed locally.
-        ["view (GET /images/{id})"] = new() { ["GetItem"] = 1 },
-        // One query per shard of the "all" index, merged, then the page's records in one consistent batch.
-        ["list, first page of 20, no filter"] = new() { ["Query"] = Shards, ["BatchGetItem"] = 1 },
-        // A user's images are one partition: one query.
-        ["list, first page of 20, by user"] = new() { ["Query"] = 1, ["BatchGetItem"] = 1 },
-        // A tag is sharded like "all".
-        ["list, first page of 20, by tag"] = new() { ["Query"] = Shards, ["BatchGetItem"] = 1 },
-        // A cursor page costs what the first does: every shard resumes from its key.
-        ["list, next page of 2 by cursor"] = new() { ["Query"] = Shards, ["BatchGetItem"] = 1 },
-        // Read the record; one conditional write of it that notes the tags whose edges move; one write per moved edge
-        // (3 here: "beach" and the old caption's "sunset" become tombstones, "dusk" is written; "travel" stays); the
-        // note cleared.
-        ["edit (PATCH caption, one tag swapped)"] = new() { ["GetItem"] = 1, ["UpdateItem"] = 5 },
-        // Read, mark deleting, each rendition checked (HEAD) and deleted, the record read again, then the record and
-        // its edges removed.
-        ["delete (DELETE /images/{id})"] = new() { ["GetItem"] = 2, ["UpdateItem"] = 1, ["HEAD"] = 3, ["DELETE"] = 3, ["BatchWriteItem"] = 1, ["DeleteItem"] = 1 },
-        // The upload item; the form is signed locally.
-        ["direct upload: POST /uploads"] = new() { ["PutItem"] = 1 },
-        // The upload read and marked as being completed; the raw object read; the pipeline of POST /images under the
-        // service's idempotency key (as the row above); the upload closed; the raw object checked and deleted.
-        ["direct upload: complete"] = new() { ["GetItem"] = 1, ["HEAD"] = 1, ["GET"] = 1, ["PUT"] = 3, ["DELETE"] = 1, ["PutItem"] = 2, ["BatchWriteItem"] = 1, ["UpdateItem"] = 5 },
+        ["upload (POST /images, 2 tags)"] = RequestCostModel.Upload(),
+        ["upload with an Idempotency-Key"] = RequestCostModel.UploadWithKey(),
+        ["view (GET /images/{id})"] = RequestCostModel.View(),
+        ["list, first page of 20, no filter"] = RequestCostModel.ListPage(Shards),
+        ["list, first page of 20, by user"] = RequestCostModel.ListPageOfOnePartition(),
+        ["list, first page of 20, by tag"] = RequestCostModel.ListPage(Shards),
+        ["list, next page of 2 by cursor"] = RequestCostModel.ListPage(Shards),
+        // 3 edges move: "beach" and the old caption's "sunset" become tombstones, "dusk" is written; "travel" stays.
+        ["edit (PATCH caption, one tag swapped)"] = RequestCostModel.Edit(movedEdges: 3),
+        ["delete (DELETE /images/{id})"] = RequestCostModel.Delete(),
+        ["direct upload: POST /uploads"] = RequestCostModel.DirectStart(),
+        ["direct upload: complete"] = RequestCostModel.DirectComplete(),
     };
 }

@@ -1,0 +1,68 @@
+namespace ImageService.Testing.Aws;
+
+/// <summary>
+/// The requests each user action needs from S3 and DynamoDB by the design in docs/architecture.md ("AWS storage"),
+/// as <see cref="RequestCounter"/> names them: the model that docs/scaling.md prices, that RequestCostTests holds the
+/// service to action by action, and that the load simulation in bench/ checks its whole run against. An action's
+/// count is a function of the shards of the "all" and tag indexes and, for an edit, of the tag edges it moves.
+/// </summary>
+public static class RequestCostModel
+{
+    /// <summary>The record written pending and its edges in one batch (up to 24 edges), the three renditions, then the
+    /// record committed.</summary>
+    public static Dictionary<string, int> Upload() =>
+        new() { ["PUT"] = 3, ["PutItem"] = 1, ["BatchWriteItem"] = 1, ["UpdateItem"] = 1 };
+
+    /// <summary>As <see cref="Upload"/>, with the key's lease written first and two writes of the key after the commit.</summary>
+    public static Dictionary<string, int> UploadWithKey() =>
+        new() { ["PUT"] = 3, ["PutItem"] = 2, ["BatchWriteItem"] = 1, ["UpdateItem"] = 3 };
+
+    /// <summary>One strongly consistent read of the record; the links are signed locally.</summary>
+    public static Dictionary<string, int> View() => new() { ["GetItem"] = 1 };
+
+    /// <summary>A page with no filter or by tag: one query per shard, merged newest first, then the page's records in one
+    /// consistent batch. A cursor page costs the same: every shard resumes from the cursor's key. (A page whose
+    /// candidates are mostly stale entries asks again, so the figure holds for a table without a backlog.)</summary>
+    public static Dictionary<string, int> ListPage(int shards) => new() { ["Query"] = shards, ["BatchGetItem"] = 1 };
+
+    /// <summary>A page by user (or by user and tag): one partition, one query.</summary>
+    public static Dictionary<string, int> ListPageOfOnePartition() => new() { ["Query"] = 1, ["BatchGetItem"] = 1 };
+
+    /// <summary>Read the record; one conditional write of it that notes the tags whose edges move; one write per moved
+    /// edge (a removed tag's edge becomes a tombstone, an added tag's edge is written); the note cleared. An edit that
+    /// moves no edge is the read and the one write.</summary>
+    public static Dictionary<string, int> Edit(int movedEdges) =>
+        new() { ["GetItem"] = 1, ["UpdateItem"] = movedEdges == 0 ? 1 : 2 + movedEdges };
+
+    /// <summary>Read, mark deleting, each rendition checked (HEAD) and deleted, the record read again, then the record and
+    /// its edges removed (edges in one batch).</summary>
+    public static Dictionary<string, int> Delete() =>
+        new() { ["GetItem"] = 2, ["UpdateItem"] = 1, ["HEAD"] = 3, ["DELETE"] = 3, ["BatchWriteItem"] = 1, ["DeleteItem"] = 1 };
+
+    /// <summary>The upload item; the form is signed locally.</summary>
+    public static Dictionary<string, int> DirectStart() => new() { ["PutItem"] = 1 };
+
+    /// <summary>The upload read and marked as being completed; the raw object read; the pipeline of POST /images under
+    /// the service's idempotency key (<see cref="UploadWithKey"/>); the upload closed; the raw object checked and deleted.</summary>
+    public static Dictionary<string, int> DirectComplete() =>
+        new() { ["GetItem"] = 1, ["HEAD"] = 1, ["GET"] = 1, ["PUT"] = 3, ["DELETE"] = 1, ["PutItem"] = 2, ["BatchWriteItem"] = 1, ["UpdateItem"] = 5 };
+
+    /// <summary>Whether <paramref name="operation"/> (a <see cref="RequestCounter"/> name) is a request to S3.</summary>
+    public static bool IsS3(string operation) => operation is "GET" or "PUT" or "POST" or "DELETE" or "HEAD" or "ListObjects";
+
+    /// <summary>The requests of several actions together.</summary>
+    public static Dictionary<string, int> Sum(IEnumerable<Dictionary<string, int>> actions)
+    {
+        var total = new Dictionary<string, int>();
+        foreach (var (operation, count) in actions.SelectMany(a => a))
+        {
+            total[operation] = total.GetValueOrDefault(operation) + count;
+        }
+
+        return total;
+    }
+
+    /// <summary>"GetItem 1, UpdateItem 5": requests in a stable order, for messages and tables.</summary>
+    public static string Show(IReadOnlyDictionary<string, int> requests) =>
+        string.Join(", ", requests.Where(r => r.Value != 0).OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
+}
