@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.S3;
+using ImageService.Core.Processing;
 using ImageService.Testing;
 using ImageService.Testing.Aws;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,7 +24,7 @@ public sealed class RequestCostTests(AwsEmulators emulators, ITestOutputHelper o
     [Fact]
     public async Task Every_user_action_sends_the_s3_and_dynamodb_requests_the_model_counts()
     {
-        var counter = new RequestCounter();
+        var counter = new RequestCounter { Capacity = new CapacityMeter(emulators.DynamoDb) };
         var settings = emulators.ServiceSettings(await emulators.CreateBucketAsync(), await emulators.CreateTableAsync());
         // Nothing but the action under measurement: no sweeps in the background.
         settings["Sweeper:Enabled"] = "false";
@@ -33,14 +34,16 @@ public sealed class RequestCostTests(AwsEmulators emulators, ITestOutputHelper o
             services.AddSingleton<IAmazonDynamoDB>(emulators.CountedDynamoDb(counter));
         });
         using var client = factory.CreateClient();
-        var costs = new List<(string Action, Dictionary<string, int> Requests)>();
+        var costs = new List<(string Action, Dictionary<string, int> Requests, Measured Capacity)>();
 
         async Task<T> MeasureAsync<T>(string action, Func<Task<T>> run)
         {
             counter.Reset();
             var result = await run();
-            costs.Add((action, counter.Operations.GroupBy(o => o).ToDictionary(g => g.Key, g => g.Count())));
-            output.WriteLine($"{action}: {string.Join(" -> ", counter.Operations)}");
+            var meter = counter.Capacity!;
+            costs.Add((action, counter.Operations.GroupBy(o => o).ToDictionary(g => g.Key, g => g.Count()),
+                new Measured(meter.ReadUnits, meter.TableWriteUnits, meter.IndexWriteUnits, meter.LargestItemBytes)));
+            output.WriteLine($"{action}: {string.Join(" -> ", counter.Operations)}; {meter}");
             return result;
         }
 
@@ -51,10 +54,16 @@ public sealed class RequestCostTests(AwsEmulators emulators, ITestOutputHelper o
         var id = first.GetProperty("image_id").GetString()!;
         await MeasureAsync("upload with an Idempotency-Key", async () =>
             (await client.UploadWithKeyAsync(photo, Guid.NewGuid().ToString())).EnsureSuccessStatusCode());
-        for (var i = 0; i < 2; i++)
+        await client.UploadOkAsync(photo);
+        // The longest caption and alt text the service takes: the record outgrows one write unit, and one read unit.
+        var longest = JsonSerializer.Serialize(new
         {
-            await client.UploadOkAsync(photo);
-        }
+            user_id = "123",
+            caption = string.Concat(Enumerable.Repeat("Golden light over the bay. ", 100))[..UploadLimits.MaxCaptionLength],
+            tags = new[] { "travel", "beach" },
+            alt_text = string.Concat(Enumerable.Repeat("Waves at dusk, a lighthouse far off. ", 30))[..UploadLimits.MaxAltTextLength],
+        });
+        await MeasureAsync("upload, longest caption and alt text", () => client.UploadOkAsync(photo, longest));
 
         await MeasureAsync("view (GET /images/{id})", async () => (await client.GetAsync($"/images/{id}")).EnsureSuccessStatusCode());
         await MeasureAsync("list, first page of 20, no filter", async () => (await client.GetAsync("/images")).EnsureSuccessStatusCode());
@@ -95,42 +104,66 @@ public sealed class RequestCostTests(AwsEmulators emulators, ITestOutputHelper o
         await MeasureAsync("direct upload: complete", async () =>
             (await client.PostAsync(started.GetProperty("complete_url").GetString(), null)).EnsureSuccessStatusCode());
 
-        var table = new StringBuilder("| Action | S3 | DynamoDB | Requests |\n|---|---|---|---:|\n");
-        foreach (var (action, requests) in costs)
+        var table = new StringBuilder("| Action | S3 | DynamoDB | Requests | RRU | WRU (table + index) | Largest item written |\n|---|---|---|---:|---:|---:|---:|\n");
+        foreach (var (action, requests, capacity) in costs)
         {
             string Describe(Func<string, bool> which) =>
                 string.Join(", ", requests.Where(r => which(r.Key)).OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"));
             table.Append(System.Globalization.CultureInfo.InvariantCulture,
-                $"| {action} | {Describe(RequestCostModel.IsS3)} | {Describe(o => !RequestCostModel.IsS3(o))} | {requests.Values.Sum()} |\n");
+                $"| {action} | {Describe(RequestCostModel.IsS3)} | {Describe(o => !RequestCostModel.IsS3(o))} | {requests.Values.Sum()} | {capacity.Reads:0.#} | {capacity.TableWrites + capacity.IndexWrites:0.#} ({capacity.TableWrites:0.#} + {capacity.IndexWrites}) | {(capacity.LargestItem > 0 ? $"{capacity.LargestItem} B" : "")} |\n");
         }
 
         output.WriteLine(table.ToString());
-        foreach (var (action, requests) in costs)
+        foreach (var (action, requests, measured) in costs)
         {
-            var expected = Model[action];
+            var (expected, capacity) = Model[action];
             Assert.True(
                 expected.Count == requests.Count && expected.All(e => requests.GetValueOrDefault(e.Key) == e.Value),
                 $"{action}: the model counts {RequestCostModel.Show(expected)}, the service sent {RequestCostModel.Show(requests)}");
+            // Writes exactly: an item grown past 1 KB costs two units a write and fails here. Reads up to the model's
+            // ceiling and no less than its strongly consistent part: dynalite prices an empty shard's query at nothing.
+            Assert.True(
+                capacity.TableWriteUnits == measured.TableWrites && capacity.IndexWriteUnits == measured.IndexWrites,
+                $"{action}: the model writes {capacity.TableWriteUnits} table + {capacity.IndexWriteUnits} index units, the service {measured.TableWrites} + {measured.IndexWrites} (largest item {measured.LargestItem} B)");
+            Assert.True(
+                measured.Reads >= capacity.ReadUnits && measured.Reads <= capacity.AllReadUnits,
+                $"{action}: the model reads {capacity.ReadUnits}–{capacity.AllReadUnits} units, the service read {measured.Reads}");
         }
+
+        // The record's size besides its caption, which docs/scaling.md prices: an item that grows fails here.
+        var upload = costs.Single(c => c.Action == "upload (POST /images, 2 tags)").Capacity;
+        Assert.Equal(RequestCostModel.RecordOverheadBytes + "Beach vibes #sunset".Length, upload.LargestItem);
     }
+
+    private sealed record Measured(double Reads, double TableWrites, int IndexWrites, int LargestItem);
+
+    /// <summary>The caption and alt text of the longest upload, in UTF-8 bytes (all ASCII).</summary>
+    private const int LongestBytes = UploadLimits.MaxCaptionLength + UploadLimits.MaxAltTextLength;
+
+    /// <summary>The read units of the four records every list reads: three small ones and the longest.</summary>
+    private static readonly int FourRecords = 3 * RequestCostModel.RecordReadUnits(19) + RequestCostModel.RecordReadUnits(LongestBytes);
 
     /// <summary>The shards of the "all" and tag indexes (DynamoDbKeys.Shards in the AWS store).</summary>
     private const int Shards = 4;
 
-    /// <summary>The model (<see cref="RequestCostModel"/>) for each action above; docs/scaling.md gives the same table.</summary>
-    private static readonly Dictionary<string, Dictionary<string, int>> Model = new()
+    /// <summary>The model (<see cref="RequestCostModel"/>) for each action above; docs/scaling.md gives the same table.
+    /// Four photos are stored when the lists run, each tagged "travel"; uploads have three tag edges ("travel",
+    /// "beach" and the caption's "sunset"), the direct one two.</summary>
+    private static readonly Dictionary<string, (Dictionary<string, int> Requests, RequestCostModel.Capacity Capacity)> Model = new()
     {
-        ["upload (POST /images, 2 tags)"] = RequestCostModel.Upload(),
-        ["upload with an Idempotency-Key"] = RequestCostModel.UploadWithKey(),
-        ["view (GET /images/{id})"] = RequestCostModel.View(),
-        ["list, first page of 20, no filter"] = RequestCostModel.ListPage(Shards),
-        ["list, first page of 20, by user"] = RequestCostModel.ListPageOfOnePartition(),
-        ["list, first page of 20, by tag"] = RequestCostModel.ListPage(Shards),
-        ["list, next page of 2 by cursor"] = RequestCostModel.ListPage(Shards),
+        ["upload (POST /images, 2 tags)"] = (RequestCostModel.Upload(), RequestCostModel.UploadCapacity(edges: 3)),
+        ["upload with an Idempotency-Key"] = (RequestCostModel.UploadWithKey(), RequestCostModel.UploadWithKeyCapacity(edges: 3)),
+        ["upload, longest caption and alt text"] = (RequestCostModel.Upload(), RequestCostModel.UploadCapacity(edges: 2, RequestCostModel.RecordWriteUnits(LongestBytes))),
+        ["view (GET /images/{id})"] = (RequestCostModel.View(), RequestCostModel.ViewCapacity()),
+        ["list, first page of 20, no filter"] = (RequestCostModel.ListPage(Shards), RequestCostModel.ListPageCapacity(Shards, FourRecords)),
+        ["list, first page of 20, by user"] = (RequestCostModel.ListPageOfOnePartition(), RequestCostModel.ListPageCapacity(1, FourRecords)),
+        ["list, first page of 20, by tag"] = (RequestCostModel.ListPage(Shards), RequestCostModel.ListPageCapacity(Shards, FourRecords)),
+        // The two oldest, both small.
+        ["list, next page of 2 by cursor"] = (RequestCostModel.ListPage(Shards), RequestCostModel.ListPageCapacity(Shards, recordReadUnits: 2)),
         // 3 edges move: "beach" and the old caption's "sunset" become tombstones, "dusk" is written; "travel" stays.
-        ["edit (PATCH caption, one tag swapped)"] = RequestCostModel.Edit(movedEdges: 3),
-        ["delete (DELETE /images/{id})"] = RequestCostModel.Delete(),
-        ["direct upload: POST /uploads"] = RequestCostModel.DirectStart(),
-        ["direct upload: complete"] = RequestCostModel.DirectComplete(),
+        ["edit (PATCH caption, one tag swapped)"] = (RequestCostModel.Edit(movedEdges: 3), RequestCostModel.EditCapacity(movedEdges: 3)),
+        ["delete (DELETE /images/{id})"] = (RequestCostModel.Delete(), RequestCostModel.DeleteCapacity(liveEdges: 2)),
+        ["direct upload: POST /uploads"] = (RequestCostModel.DirectStart(), RequestCostModel.DirectStartCapacity()),
+        ["direct upload: complete"] = (RequestCostModel.DirectComplete(), RequestCostModel.DirectCompleteCapacity(edges: 2)),
     };
 }

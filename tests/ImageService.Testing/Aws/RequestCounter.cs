@@ -20,7 +20,14 @@ public sealed class RequestCounter : HttpClientFactory
 
     public int CountOf(string operation) => operations.Count(o => o == operation);
 
-    public void Reset() => operations.Clear();
+    /// <summary>When set, also prices every DynamoDB request in capacity units (see <see cref="CapacityMeter"/>).</summary>
+    public CapacityMeter? Capacity { get; init; }
+
+    public void Reset()
+    {
+        operations.Clear();
+        Capacity?.Reset();
+    }
 
     public override HttpClient CreateHttpClient(IClientConfig clientConfig) =>
         new(new CountingHandler(this) { InnerHandler = new SocketsHttpHandler() });
@@ -42,8 +49,11 @@ public sealed class RequestCounter : HttpClientFactory
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            counter.operations.Enqueue(OperationOf(request));
-            return base.SendAsync(request, cancellationToken);
+            var operation = OperationOf(request);
+            counter.operations.Enqueue(operation);
+            return counter.Capacity is { } meter && request.Headers.TryGetValues("X-Amz-Target", out var targets) && CapacityMeter.Prices(targets.First())
+                ? meter.SendAsync(request, operation, base.SendAsync, cancellationToken)
+                : base.SendAsync(request, cancellationToken);
         }
     }
 }
