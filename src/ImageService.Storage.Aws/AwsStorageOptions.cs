@@ -16,8 +16,31 @@ public sealed partial class AwsStorageOptions
     /// as emulators need it; off against real S3.</summary>
     public bool? ForcePathStyle { get; set; }
 
+    /// <summary>How many partitions the "all" index, each tag's partition and <c>by_unsettled</c> spread new entries over.
+    /// Each takes about 1,000 index writes a second, and every list of everything or of a tag queries each one (see
+    /// docs/scaling.md).</summary>
+    public int IndexShards { get; set; } = DynamoDbKeys.DefaultShards;
+
+    /// <summary>How many shards lists and the sweeper read; null means <see cref="IndexShards"/>. Set it higher than
+    /// <see cref="IndexShards"/> while a deployment grows the count (or for good after lowering it), so that no reader
+    /// misses an entry written under another count.</summary>
+    public int? ReadIndexShards { get; set; }
+
+    /// <summary>The shards every reader queries: entries written under any count up to this one are found.</summary>
+    public int ShardsToRead => ReadIndexShards ?? IndexShards;
+
     public IEnumerable<string> Validate()
     {
+        if (IndexShards is < 1 or > DynamoDbKeys.MostShards)
+        {
+            yield return $"Storage:Aws:IndexShards must be between 1 and {DynamoDbKeys.MostShards}, got {IndexShards}.";
+        }
+
+        if (ReadIndexShards is { } read && (read < IndexShards || read > DynamoDbKeys.MostShards))
+        {
+            yield return $"Storage:Aws:ReadIndexShards must be at least Storage:Aws:IndexShards ({IndexShards}) and at most {DynamoDbKeys.MostShards}, got {read}: a reader of fewer shards than the writers use misses images.";
+        }
+
         if (!BucketPattern().IsMatch(Bucket ?? ""))
         {
             yield return $"Storage:Aws:Bucket must be a valid S3 bucket name (3–63 lower-case letters, digits, '.' or '-'), got '{Bucket}'.";

@@ -52,7 +52,7 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
             await AwsFailures.Guard(Store, () => dynamo.PutItemAsync(new PutItemRequest
             {
                 TableName = options.Table,
-                Item = DynamoDbItems.Record(record),
+                Item = DynamoDbItems.Record(record, options.IndexShards),
                 ConditionExpression = "attribute_not_exists(pk)",
             }, cancellationToken));
         }
@@ -68,7 +68,7 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
 
         try
         {
-            await WriteAsync(record.Tags.Select(tag => new WriteRequest(new PutRequest(DynamoDbItems.TagEdge(record, tag)))), cancellationToken);
+            await WriteAsync(record.Tags.Select(tag => new WriteRequest(new PutRequest(DynamoDbItems.TagEdge(record, tag, options.IndexShards)))), cancellationToken);
         }
         catch
         {
@@ -130,7 +130,7 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
         if (moved.Count > 0)
         {
             set += ", unsettled_pk = :unsettled";
-            values[":unsettled"] = S(DynamoDbKeys.Unsettled(DynamoDbKeys.ShardOf(edited.ImageId)));
+            values[":unsettled"] = S(DynamoDbKeys.Unsettled(DynamoDbKeys.ShardOf(edited.ImageId, options.IndexShards)));
             values[":moved"] = new() { SS = moved };
         }
 
@@ -223,7 +223,7 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
     public async Task<int> SettleEditsAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
         var settled = 0;
-        foreach (var partition in DynamoDbKeys.UnsettledPartitions)
+        foreach (var partition in DynamoDbKeys.UnsettledPartitions(options.ShardsToRead))
         {
             var request = new QueryRequest
             {
@@ -276,7 +276,7 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
             string expression;
             if (live)
             {
-                var edge = DynamoDbItems.TagEdge(record, tag);
+                var edge = DynamoDbItems.TagEdge(record, tag, options.IndexShards);
                 (values[":tag"], values[":user_tag"], values[":sort"]) = (edge["tag_pk"], edge["user_tag_pk"], edge["sort"]);
                 expression = "SET tag_pk = :tag, user_tag_pk = :user_tag, sort = :sort, edge_version = :version REMOVE expires_at_epoch";
             }
@@ -324,7 +324,7 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
 
     public async Task<IReadOnlyList<ImageRecord>> ListAsync(IndexQuery query, CancellationToken cancellationToken)
     {
-        var (index, attribute, partitions) = DynamoDbKeys.Route(query);
+        var (index, attribute, partitions) = DynamoDbKeys.Route(query, options.ShardsToRead);
         var results = new List<ImageRecord>(query.Limit);
         var before = query.After is null ? null : DynamoDbKeys.Sort(query.After);
         while (results.Count < query.Limit)
@@ -364,7 +364,7 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
         };
         if (!settled)
         {
-            values[":unsettled"] = new() { S = DynamoDbKeys.Unsettled(DynamoDbKeys.ShardOf(imageId)) };
+            values[":unsettled"] = new() { S = DynamoDbKeys.Unsettled(DynamoDbKeys.ShardOf(imageId, options.IndexShards)) };
         }
 
         try
@@ -429,7 +429,7 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
         // Ids from every shard share the record reads, a BatchGetItem of 100 at a time: ten unsettled records cost one
         // read however the shards split them.
         var found = new List<Guid>();
-        foreach (var partition in DynamoDbKeys.UnsettledPartitions)
+        foreach (var partition in DynamoDbKeys.UnsettledPartitions(options.ShardsToRead))
         {
             var request = new QueryRequest
             {

@@ -10,15 +10,17 @@ namespace ImageService.Storage.Aws;
 /// <summary>Converts image records to and from DynamoDB items.</summary>
 internal static class DynamoDbItems
 {
-    public static Dictionary<string, AttributeValue> Record(ImageRecord record)
+    /// <summary>The record's item, its index entries in the shard <paramref name="shards"/> gives it.</summary>
+    public static Dictionary<string, AttributeValue> Record(ImageRecord record, int shards = DynamoDbKeys.DefaultShards)
     {
+        var shard = DynamoDbKeys.ShardOf(record.ImageId, shards);
         var sort = DynamoDbKeys.Sort(record.CreatedAt, record.ImageId);
         var item = new Dictionary<string, AttributeValue>
         {
             ["pk"] = S(DynamoDbKeys.Partition(record.ImageId)),
             ["sk"] = S(DynamoDbKeys.RecordSortKey),
             ["user_pk"] = S(DynamoDbKeys.User(record.UserId)),
-            ["all_pk"] = S(DynamoDbKeys.All(DynamoDbKeys.ShardOf(record.ImageId))),
+            ["all_pk"] = S(DynamoDbKeys.All(shard)),
             ["sort"] = S(sort),
             ["image_id"] = S(record.ImageId.ToString("D")),
             ["user_id"] = S(record.UserId),
@@ -50,7 +52,7 @@ internal static class DynamoDbItems
 
         if (record.State != ImageState.Committed)
         {
-            item["unsettled_pk"] = S(DynamoDbKeys.Unsettled(DynamoDbKeys.ShardOf(record.ImageId)));
+            item["unsettled_pk"] = S(DynamoDbKeys.Unsettled(shard));
         }
 
         return item;
@@ -58,11 +60,11 @@ internal static class DynamoDbItems
 
     public static string StateName(ImageState state) => state.ToString().ToLowerInvariant();
 
-    public static Dictionary<string, AttributeValue> TagEdge(ImageRecord record, string tag) => new()
+    public static Dictionary<string, AttributeValue> TagEdge(ImageRecord record, string tag, int shards = DynamoDbKeys.DefaultShards) => new()
     {
         ["pk"] = S(DynamoDbKeys.Partition(record.ImageId)),
         ["sk"] = S(DynamoDbKeys.TagEdge(tag)),
-        ["tag_pk"] = S(DynamoDbKeys.Tag(tag, DynamoDbKeys.ShardOf(record.ImageId))),
+        ["tag_pk"] = S(DynamoDbKeys.Tag(tag, DynamoDbKeys.ShardOf(record.ImageId, shards))),
         ["user_tag_pk"] = S(DynamoDbKeys.UserTag(record.UserId, tag)),
         ["sort"] = S(DynamoDbKeys.Sort(record.CreatedAt, record.ImageId)),
     };

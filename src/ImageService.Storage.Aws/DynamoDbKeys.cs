@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -9,13 +10,18 @@ namespace ImageService.Storage.Aws;
 /// The single-table key design (see docs/architecture.md). Every item of an image shares the partition
 /// <c>image#{id}</c>: the record itself (sort key <c>image</c>) and one edge per tag (<c>tag#{tag}</c>).
 /// Four sparse, keys-only global indexes serve the four list queries, all ordered by <c>sort</c> =
-/// <c>{created_at ms, 13 digits}#{image_id}</c>. The "all" and per-tag partitions are split into
-/// <see cref="Shards"/> so that no single index partition takes every upload, and so are the unsettled records of
-/// <c>by_unsettled</c>, which every upload enters (pending) and leaves (committed).
+/// <c>{created_at ms, 13 digits}#{image_id}</c>. The "all" and per-tag partitions are split into shards
+/// (<see cref="AwsStorageOptions.IndexShards"/>, <see cref="DefaultShards"/> unless set) so that no single index partition
+/// takes every upload, and so are the unsettled records of <c>by_unsettled</c>, which every upload enters (pending) and
+/// leaves (committed). Readers query every shard up to <see cref="AwsStorageOptions.ShardsToRead"/>, so the count can
+/// grow without moving an entry (docs/scaling.md, "Changing the shard count").
 /// </summary>
 internal static class DynamoDbKeys
 {
-    public const int Shards = 4;
+    public const int DefaultShards = 4;
+
+    /// <summary>The most shards a setting may ask for: every list of the "all" or a tag index queries each one.</summary>
+    public const int MostShards = 64;
 
     public const string ByUser = "by_user";
     public const string ByAll = "by_all";
@@ -28,7 +34,7 @@ internal static class DynamoDbKeys
     public const string UnshardedUnsettled = "unsettled";
 
     /// <summary>Every <see cref="ByUnsettled"/> partition the sweeper reads.</summary>
-    public static readonly string[] UnsettledPartitions = [.. Enumerable.Range(0, Shards).Select(Unsettled), UnshardedUnsettled];
+    public static string[] UnsettledPartitions(int shards) => [.. Enumerable.Range(0, shards).Select(Unsettled), UnshardedUnsettled];
 
     public const string RecordSortKey = "image";
 
@@ -54,15 +60,18 @@ internal static class DynamoDbKeys
 
     public static Guid ImageIdFromPartition(string partition) => Guid.ParseExact(partition["image#".Length..], "D");
 
-    /// <summary>A stable shard per image, so its record and its tag edges always land in the same shard.</summary>
-    public static int ShardOf(Guid imageId) => SHA256.HashData(Encoding.ASCII.GetBytes(imageId.ToString("D")))[0] % Shards;
+    /// <summary>A stable shard per image for a given count, so its record and its tag edges land in the same shard. The
+    /// hash's first four bytes, little-endian: for a count that divides 256 (4, the default, among them) the shard is the one
+    /// the first byte alone gave before the count became a setting.</summary>
+    public static int ShardOf(Guid imageId, int shards) =>
+        (int)(BinaryPrimitives.ReadUInt32LittleEndian(SHA256.HashData(Encoding.ASCII.GetBytes(imageId.ToString("D")))) % (uint)shards);
 
-    /// <summary>The index and partitions that answer one list query.</summary>
-    public static (string Index, string Attribute, string[] Partitions) Route(IndexQuery query) => (query.UserId, query.Tag) switch
+    /// <summary>The index and partitions that answer one list query, reading <paramref name="shards"/> shards of a sharded index.</summary>
+    public static (string Index, string Attribute, string[] Partitions) Route(IndexQuery query, int shards) => (query.UserId, query.Tag) switch
     {
         ({ } user, { } tag) => (ByUserTag, "user_tag_pk", [UserTag(user, tag)]),
-        (null, { } tag) => (ByTag, "tag_pk", [.. Enumerable.Range(0, Shards).Select(shard => Tag(tag, shard))]),
+        (null, { } tag) => (ByTag, "tag_pk", [.. Enumerable.Range(0, shards).Select(shard => Tag(tag, shard))]),
         ({ } user, null) => (ByUser, "user_pk", [User(user)]),
-        _ => (ByAll, "all_pk", [.. Enumerable.Range(0, Shards).Select(All)]),
+        _ => (ByAll, "all_pk", [.. Enumerable.Range(0, shards).Select(All)]),
     };
 }

@@ -143,7 +143,7 @@ public sealed class RequestCostTests(AwsEmulators emulators, ITestOutputHelper o
     /// <summary>The read units of the four records every list reads: three small ones and the longest.</summary>
     private static readonly int FourRecords = 3 * RequestCostModel.RecordReadUnits(19) + RequestCostModel.RecordReadUnits(LongestBytes);
 
-    /// <summary>The shards of the "all" and tag indexes (DynamoDbKeys.Shards in the AWS store).</summary>
+    /// <summary>The shards of the "all" and tag indexes (Storage:Aws:IndexShards, 4 by default).</summary>
     private const int Shards = 4;
 
     /// <summary>The model (<see cref="RequestCostModel"/>) for each action above; docs/scaling.md gives the same table.

@@ -59,7 +59,7 @@ public sealed class DynamoDbConsistencyTests(AwsEmulators emulators)
             found.Add(record.ImageId);
         }
 
-        Assert.Equal(DynamoDbKeys.Shards + 1, partitions.Count);
+        Assert.Equal(DynamoDbKeys.DefaultShards + 1, partitions.Count);
         Assert.Equal(pending.Select(r => r.ImageId).Order(), found.Order());
     }
 
@@ -105,7 +105,7 @@ public sealed class DynamoDbConsistencyTests(AwsEmulators emulators)
 
         foreach (var query in new[] { new IndexQuery(null, null, 5), new IndexQuery("alice", null, 5), new IndexQuery(null, "travel", 5), new IndexQuery("alice", "travel", 5) })
         {
-            var (indexName, _, partitions) = DynamoDbKeys.Route(query);
+            var (indexName, _, partitions) = DynamoDbKeys.Route(query, DynamoDbKeys.DefaultShards);
             counter.Reset();
 
             Assert.Single(await index.ListAsync(query, default));
