@@ -34,5 +34,10 @@ if (options.Runs("storm") && !OperatingSystem.IsWindows())
     await UploadStormBenchmark.RunAsync(options, report);
 }
 
+if (options.Runs("listdesign"))
+{
+    await ImageService.Bench.ListDesign.ListDesignBenchmark.RunAsync(options, report);
+}
+
 await report.WriteAsync();
 return 0;
