@@ -355,17 +355,18 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
 
     public async Task<bool> TransitionAsync(Guid imageId, ImageState from, ImageState to, DateTimeOffset at, CancellationToken cancellationToken)
     {
+        // A record enters by_all as it is committed and leaves it as it stops being committed, in the same write that
+        // takes it out of by_unsettled or puts it there: no more index writes than before, and no list of everything
+        // meets an upload or a delete half done.
         var settled = to == ImageState.Committed;
+        var shard = DynamoDbKeys.ShardOf(imageId, options.IndexShards);
         var values = new Dictionary<string, AttributeValue>
         {
             [":from"] = new() { S = DynamoDbItems.StateName(from) },
             [":to"] = new() { S = DynamoDbItems.StateName(to) },
             [":at"] = new() { N = at.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            [settled ? ":all" : ":unsettled"] = new() { S = settled ? DynamoDbKeys.All(shard) : DynamoDbKeys.Unsettled(shard) },
         };
-        if (!settled)
-        {
-            values[":unsettled"] = new() { S = DynamoDbKeys.Unsettled(DynamoDbKeys.ShardOf(imageId, options.IndexShards)) };
-        }
 
         try
         {
@@ -374,8 +375,8 @@ public sealed partial class DynamoDbImageIndex(IAmazonDynamoDB dynamo, AwsStorag
                 TableName = options.Table,
                 Key = DynamoDbItems.Key(imageId, DynamoDbKeys.RecordSortKey),
                 UpdateExpression = settled
-                    ? "SET #state = :to, state_changed_at = :at REMOVE unsettled_pk"
-                    : "SET #state = :to, state_changed_at = :at, unsettled_pk = :unsettled",
+                    ? "SET #state = :to, state_changed_at = :at, all_pk = :all REMOVE unsettled_pk"
+                    : "SET #state = :to, state_changed_at = :at, unsettled_pk = :unsettled REMOVE all_pk",
                 ConditionExpression = "#state = :from",
                 ExpressionAttributeNames = new() { ["#state"] = "state" },
                 ExpressionAttributeValues = values,

@@ -20,7 +20,6 @@ internal static class DynamoDbItems
             ["pk"] = S(DynamoDbKeys.Partition(record.ImageId)),
             ["sk"] = S(DynamoDbKeys.RecordSortKey),
             ["user_pk"] = S(DynamoDbKeys.User(record.UserId)),
-            ["all_pk"] = S(DynamoDbKeys.All(shard)),
             ["sort"] = S(sort),
             ["image_id"] = S(record.ImageId.ToString("D")),
             ["user_id"] = S(record.UserId),
@@ -50,7 +49,13 @@ internal static class DynamoDbItems
             item["updated_at"] = N(record.UpdatedAt.ToUnixTimeMilliseconds());
         }
 
-        if (record.State != ImageState.Committed)
+        // Only a committed record is in by_all: the feed's first page would otherwise meet every upload and delete in
+        // flight at its head and ask again for each (docs/scaling.md, "The load simulation").
+        if (record.State == ImageState.Committed)
+        {
+            item["all_pk"] = S(DynamoDbKeys.All(shard));
+        }
+        else
         {
             item["unsettled_pk"] = S(DynamoDbKeys.Unsettled(shard));
         }

@@ -74,8 +74,8 @@ public static class RequestCostModel
     /// <summary>The read units of one strongly consistent read of such a record.</summary>
     public static int RecordReadUnits(int captionAndAltTextBytes) => (RecordOverheadBytes + captionAndAltTextBytes + 4095) / 4096;
 
-    /// <summary>The pending record (entering the user, "all" and unsettled indexes) and one edge per tag (each entering the
-    /// tag and user-and-tag indexes), then the commit, which leaves the unsettled index.</summary>
+    /// <summary>The pending record (entering the user and unsettled indexes) and one edge per tag (each entering the tag
+    /// and user-and-tag indexes), then the commit, which enters the "all" index and leaves the unsettled one.</summary>
     public static Capacity UploadCapacity(int edges, int recordUnits = 1) => new(0, 2 * recordUnits + edges, 4 + 2 * edges);
 
     /// <summary>As <see cref="UploadCapacity"/>, with three writes of the key's item, which no index holds.</summary>
@@ -90,9 +90,9 @@ public static class RequestCostModel
     /// leaving or entering the tag and user-and-tag indexes.</summary>
     public static Capacity EditCapacity(int movedEdges) => new(1, 2 + movedEdges, 2 + 2 * movedEdges);
 
-    /// <summary>The record read twice; marked deleting (entering the unsettled index); the live edges and the record deleted
-    /// in one batch (the record a second time, already gone: a delete of a missing item is still a write unit), and before
-    /// that the record's conditional delete, leaving the user, "all" and unsettled indexes.</summary>
+    /// <summary>The record read twice; marked deleting (entering the unsettled index, leaving the "all" one); the live edges
+    /// and the record deleted in one batch (the record a second time, already gone: a delete of a missing item is still a
+    /// write unit), and before that the record's conditional delete, leaving the user and unsettled indexes.</summary>
     public static Capacity DeleteCapacity(int liveEdges) => new(2, 3 + liveEdges, 4 + 2 * liveEdges);
 
     public static Capacity DirectStartCapacity() => new(0, 1, 0);
