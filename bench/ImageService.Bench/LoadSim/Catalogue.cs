@@ -25,17 +25,6 @@ internal sealed class Catalogue
 
     public List<ListPosition> NewestOfHotTag { get; } = [];
 
-    public int Count
-    {
-        get
-        {
-            lock (sync)
-            {
-                return live.Count;
-            }
-        }
-    }
-
     public void Add(Guid id, string user, IReadOnlyList<string> tags, bool withRenditions)
     {
         lock (sync)
