@@ -1,4 +1,5 @@
 using ImageService.Bench;
+using ImageService.Bench.LoadSim;
 
 // bench/run.sh calls this with the photo folder, the peers folder and where to write the report.
 var options = BenchOptions.Parse(args);
@@ -34,10 +35,17 @@ if (options.Runs("storm") && !OperatingSystem.IsWindows())
     await UploadStormBenchmark.RunAsync(options, report);
 }
 
+// The load simulation's model check: a mismatch the model does not explain is in the report and fails the run.
+var modelHolds = true;
+if (options.Runs("loadsim"))
+{
+    modelHolds = await LoadSimulation.RunAsync(options, report);
+}
+
 if (options.Runs("listdesign"))
 {
     await ImageService.Bench.ListDesign.ListDesignBenchmark.RunAsync(options, report);
 }
 
 await report.WriteAsync();
-return 0;
+return modelHolds ? 0 : 1;

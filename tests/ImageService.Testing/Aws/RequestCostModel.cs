@@ -28,16 +28,48 @@ public static class RequestCostModel
     /// <summary>A page by user (or by user and tag): one partition, one query.</summary>
     public static Dictionary<string, int> ListPageOfOnePartition() => new() { ["Query"] = 1, ["BatchGetItem"] = 1 };
 
+    /// <summary>A page whose <paramref name="partitions"/> hold no key in its range (a tag nobody uses, a cursor past the
+    /// oldest image): the queries alone, with no records to read.</summary>
+    public static Dictionary<string, int> EmptyListPage(int partitions) => new() { ["Query"] = partitions };
+
+    /// <summary>
+    /// A page that asked again: a round (a query of each partition, then one batch read of the records its keys name)
+    /// dropped keys whose record was not there to show (an upload still pending, an image being deleted, a tag edge an
+    /// edit is moving), so the page was not full while the partitions had more, and the next round asked for the rest.
+    /// <paramref name="roundsThatFoundKeys"/> is <paramref name="rounds"/>, or one less when the last round's queries
+    /// found no key (the partitions ran out exactly there) and so read no records. One round is <see cref="ListPage"/>.
+    /// </summary>
+    public static Dictionary<string, int> ListPageAskingAgain(int partitions, int rounds, int roundsThatFoundKeys) =>
+        new() { ["Query"] = partitions * rounds, ["BatchGetItem"] = roundsThatFoundKeys };
+
     /// <summary>Read the record; one conditional write of it that notes the tags whose edges move; one write per moved
     /// edge (a removed tag's edge becomes a tombstone, an added tag's edge is written); the note cleared. An edit that
     /// moves no edge is the read and the one write.</summary>
     public static Dictionary<string, int> Edit(int movedEdges) =>
         new() { ["GetItem"] = 1, ["UpdateItem"] = movedEdges == 0 ? 1 : 2 + movedEdges };
 
+    /// <summary>An edit answered 404 (no committed image: never there, deleted, being deleted) or 412 (its If-Match names
+    /// another version than the one read): the read alone.</summary>
+    public static Dictionary<string, int> EditRefused() => new() { ["GetItem"] = 1 };
+
+    /// <summary>An edit whose conditional write of the record lost <paramref name="lostRaces"/> times to a concurrent edit or
+    /// delete of the same image: each lost round is the read, the write that failed its condition and one more read (to
+    /// tell a lost race from its own write retried by the SDK after it landed); then the edit's <paramref name="outcome"/>
+    /// (an If-Match edit meets the new version on its next read and is refused: <see cref="EditRefused"/>).</summary>
+    public static Dictionary<string, int> EditAfterLostRaces(int lostRaces, Dictionary<string, int> outcome) =>
+        Sum([outcome, new() { ["GetItem"] = 2 * lostRaces, ["UpdateItem"] = lostRaces }]);
+
     /// <summary>Read, mark deleting, each rendition checked (HEAD) and deleted, the record read again, then the record and
     /// its edges removed (edges in one batch).</summary>
     public static Dictionary<string, int> Delete() =>
         new() { ["GetItem"] = 2, ["UpdateItem"] = 1, ["HEAD"] = 3, ["DELETE"] = 3, ["BatchWriteItem"] = 1, ["DeleteItem"] = 1 };
+
+    /// <summary>A delete of an image that is not there (404): the read alone.</summary>
+    public static Dictionary<string, int> DeleteOfMissing() => new() { ["GetItem"] = 1 };
+
+    /// <summary>A request refused before the service reads anything (an upload turned away at the door with 429 or 503,
+    /// a malformed request answered 400): no request.</summary>
+    public static Dictionary<string, int> Refused() => [];
 
     /// <summary>The upload item; the form is signed locally.</summary>
     public static Dictionary<string, int> DirectStart() => new() { ["PutItem"] = 1 };

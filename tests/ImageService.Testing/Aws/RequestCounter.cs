@@ -23,6 +23,11 @@ public sealed class RequestCounter : HttpClientFactory
     /// <summary>When set, also prices every DynamoDB request in capacity units (see <see cref="CapacityMeter"/>).</summary>
     public CapacityMeter? Capacity { get; init; }
 
+    /// <summary>When set, told of every request as it is sent, in the sender's async flow (an <see cref="AsyncLocal{T}"/>
+    /// the sender set is visible to it), so a caller can tell which piece of work sent which request: the load simulation
+    /// in bench/ attributes each one to the user action being answered, and reads the SDK's attempt number from it.</summary>
+    public Action<string, HttpRequestMessage>? Observer { get; init; }
+
     public void Reset()
     {
         operations.Clear();
@@ -51,6 +56,7 @@ public sealed class RequestCounter : HttpClientFactory
         {
             var operation = OperationOf(request);
             counter.operations.Enqueue(operation);
+            counter.Observer?.Invoke(operation, request);
             return counter.Capacity is { } meter && request.Headers.TryGetValues("X-Amz-Target", out var targets) && CapacityMeter.Prices(targets.First())
                 ? meter.SendAsync(request, operation, base.SendAsync, cancellationToken)
                 : base.SendAsync(request, cancellationToken);
