@@ -96,7 +96,7 @@ public sealed class ProjectedListIndex(IAmazonDynamoDB dynamo, string table)
             [":caption"] = DynamoDbValues.S(edited.Caption),
             [":tags"] = new() { L = [.. edited.Tags.Select(DynamoDbValues.S)] },
             [":updated"] = DynamoDbValues.N(edited.UpdatedAt.ToUnixTimeMilliseconds()),
-            [":unsettled"] = DynamoDbValues.S(DynamoDbKeys.Unsettled(DynamoDbKeys.ShardOf(edited.ImageId))),
+            [":unsettled"] = DynamoDbValues.S(DynamoDbKeys.Unsettled(DynamoDbKeys.ShardOf(edited.ImageId, DynamoDbKeys.DefaultShards))),
             [":owed"] = new() { SS = owed },
         };
         if (edited.AltText is not null)
@@ -145,7 +145,7 @@ public sealed class ProjectedListIndex(IAmazonDynamoDB dynamo, string table)
             {
                 [":to"] = State(ImageState.Deleting),
                 [":from"] = State(ImageState.Committed),
-                [":unsettled"] = DynamoDbValues.S(DynamoDbKeys.Unsettled(DynamoDbKeys.ShardOf(record.ImageId))),
+                [":unsettled"] = DynamoDbValues.S(DynamoDbKeys.Unsettled(DynamoDbKeys.ShardOf(record.ImageId, DynamoDbKeys.DefaultShards))),
             },
         }, cancellationToken);
         await SetEdgeStatesAsync(record, ImageState.Committed, ImageState.Deleting, cancellationToken);
@@ -184,7 +184,7 @@ public sealed class ProjectedListIndex(IAmazonDynamoDB dynamo, string table)
     /// </summary>
     public async Task<List<ImageRecord>> ListAsync(IndexQuery query, CancellationToken cancellationToken)
     {
-        var (index, attribute, partitions) = DynamoDbKeys.Route(query);
+        var (index, attribute, partitions) = DynamoDbKeys.Route(query, DynamoDbKeys.DefaultShards);
         var results = new List<ImageRecord>(query.Limit);
         var before = query.After is null ? null : DynamoDbKeys.Sort(query.After);
         while (results.Count < query.Limit)

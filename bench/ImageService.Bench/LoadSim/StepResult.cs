@@ -67,7 +67,7 @@ internal sealed class StepResult
     /// partition that they land in.</summary>
     public int[] HotEdgeWritesByShard()
     {
-        var shards = new int[DynamoDbKeys.Shards];
+        var shards = new int[DynamoDbKeys.DefaultShards];
         foreach (var action in Actions.Where(a => a.Succeeded))
         {
             var hot = action.Kind switch
@@ -78,7 +78,7 @@ internal sealed class StepResult
             };
             if (hot)
             {
-                shards[DynamoDbKeys.ShardOf(action.ImageId)]++;
+                shards[DynamoDbKeys.ShardOf(action.ImageId, DynamoDbKeys.DefaultShards)]++;
             }
         }
 
