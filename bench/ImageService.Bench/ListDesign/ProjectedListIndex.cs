@@ -38,11 +38,13 @@ public sealed class ProjectedListIndex(IAmazonDynamoDB dynamo, string table)
         return request;
     }
 
-    /// <summary>The record as design A stores it, with its version always written (an edge needs it to order its writes).</summary>
+    /// <summary>The record as design A stores it, with its version always written (an edge needs it to order its writes),
+    /// and in by_all from its first write, pending or not, as B's state check on the projection expects.</summary>
     public static Dictionary<string, AttributeValue> Record(ImageRecord record)
     {
         var item = DynamoDbItems.Record(record);
         item["version"] = DynamoDbValues.N(record.Version);
+        item["all_pk"] = DynamoDbValues.S(DynamoDbKeys.All(DynamoDbKeys.ShardOf(record.ImageId, DynamoDbKeys.DefaultShards)));
         return item;
     }
 
