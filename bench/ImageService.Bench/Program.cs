@@ -34,5 +34,10 @@ if (options.Runs("storm") && !OperatingSystem.IsWindows())
     await UploadStormBenchmark.RunAsync(options, report);
 }
 
+if (options.Runs("compute"))
+{
+    await LambdaComputeBenchmark.RunAsync(options, report);
+}
+
 await report.WriteAsync();
 return 0;
