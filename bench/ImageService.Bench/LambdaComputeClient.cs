@@ -68,9 +68,13 @@ public sealed class LambdaComputeClient(Uri address) : IDisposable
     public async Task<double> ViewAsync(string imageId, CancellationToken cancellationToken) =>
         (await TimedAsync(() => service.GetAsync(new Uri($"images/{imageId}", UriKind.Relative), cancellationToken), 200, cancellationToken)).Ms;
 
-    /// <summary>GET /images with <paramref name="query"/> ("" or "?user_id=…&amp;cursor=…").</summary>
-    public async Task<double> ListAsync(string query, CancellationToken cancellationToken) =>
-        (await TimedAsync(() => service.GetAsync(new Uri("images" + query, UriKind.Relative), cancellationToken), 200, cancellationToken)).Ms;
+    /// <summary>GET /images with <paramref name="query"/> ("" or "?user_id=…&amp;cursor=…"); a page with no image would
+    /// measure nothing worth having, so it stops the run.</summary>
+    public async Task<double> ListAsync(string query, CancellationToken cancellationToken)
+    {
+        var (ms, page) = await TimedAsync(() => service.GetAsync(new Uri("images" + query, UriKind.Relative), cancellationToken), 200, cancellationToken);
+        return page.GetArrayLength() > 0 ? ms : throw new InvalidOperationException($"GET /images{query} answered an empty page");
+    }
 
     /// <summary>PATCH /images/{id} with If-Match <paramref name="version"/>: a new caption and the second tag swapped
     /// for another, so the edit moves two tag edges. Returns the new version.</summary>
