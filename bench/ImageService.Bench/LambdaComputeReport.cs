@@ -7,7 +7,7 @@ namespace ImageService.Bench;
 /// <summary>Section 10 of BENCHMARKS.md from what <see cref="LambdaComputeBenchmark"/> measured.</summary>
 public sealed class LambdaComputeReport(
     LambdaBilling billing,
-    LambdaComputeBenchmark.Measured measured,
+    LambdaComputeMeasured measured,
     Dictionary<string, PillowPeer.Result> pillow,
     string pillowVersion,
     long maxUploadBytes,
