@@ -14,11 +14,16 @@ if [[ ! -f "$cache/photos/.fetched" ]]; then
   touch "$cache/photos/.fetched"
 fi
 
-# Peers: the vipsthumbnail CLI (Debian) and sharp (npm, pinned in peers/package-lock.json).
+# Peers: the vipsthumbnail CLI (Debian), sharp (npm, pinned in peers/package-lock.json) and Pillow (Debian).
 if ! command -v vipsthumbnail >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libvips-tools
 fi
 npm ci --prefix peers --no-audit --no-fund >/dev/null
+# The Python + Pillow peer (section 10) runs under Debian's interpreter with Debian's Pillow, by path: a python3
+# earlier on PATH (pyenv) may have no PIL.
+if ! /usr/bin/python3 -c 'import PIL' >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pil
+fi
 
 dotnet run -c Release --project ImageService.Bench -- \
   --photos "$cache/photos" --peers "$PWD/peers" --work "$cache/work" --report "$PWD/../BENCHMARKS.md" --repo "$PWD/.." "$@"

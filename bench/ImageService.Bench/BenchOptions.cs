@@ -1,7 +1,7 @@
 namespace ImageService.Bench;
 
 /// <summary>
-/// Command line: --photos DIR --peers DIR --work DIR --report FILE --repo DIR [--quick | --smoke] [--only processing,ingest,listing,startup,sweep,storm,loadsim,listdesign].
+/// Command line: --photos DIR --peers DIR --work DIR --report FILE --repo DIR [--quick | --smoke] [--only processing,ingest,listing,startup,sweep,storm,loadsim,listdesign,compute].
 /// --quick: fewer images, repeats and sizes. --smoke: the least that exercises every step (generated images, tiny
 /// indexes), so a test can keep the harness from rotting; its figures mean nothing.
 /// </summary>

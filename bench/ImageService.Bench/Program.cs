@@ -47,5 +47,10 @@ if (options.Runs("listdesign"))
     await ImageService.Bench.ListDesign.ListDesignBenchmark.RunAsync(options, report);
 }
 
+if (options.Runs("compute"))
+{
+    await LambdaComputeBenchmark.RunAsync(options, report);
+}
+
 await report.WriteAsync();
 return modelHolds ? 0 : 1;

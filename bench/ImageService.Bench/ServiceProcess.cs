@@ -8,7 +8,7 @@ namespace ImageService.Bench;
 /// The published service running as its own process, as it runs in production, so the benchmarks can read its
 /// CPU time and memory from /proc without counting the load generator's.
 /// </summary>
-public sealed class ServiceProcess : IAsyncDisposable
+public sealed partial class ServiceProcess : IAsyncDisposable
 {
     private static readonly double TicksPerSecond = ClockTicks();
     private static readonly HashSet<(string Project, PublishKind Kind)> Published = [];

@@ -24,7 +24,7 @@ public sealed partial class BenchmarkHarnessTests(ITestOutputHelper output)
             var photos = Directory.CreateDirectory(Path.Combine(work, "photos")).FullName;
             var bench = Path.Combine(RepositoryPaths.Root, "bench");
             var start = new ProcessStartInfo("dotnet", ["run", "-c", "Release", "--project", Path.Combine(bench, "ImageService.Bench"), "--",
-                "--smoke", "--only", "ingest,listing,startup,loadsim,listdesign", "--photos", photos, "--peers", Path.Combine(bench, "peers"),
+                "--smoke", "--only", "ingest,listing,startup,loadsim,listdesign,compute", "--photos", photos, "--peers", Path.Combine(bench, "peers"),
                 "--work", Path.Combine(work, "work"), "--report", report, "--repo", RepositoryPaths.Root])
             {
                 RedirectStandardOutput = true,
@@ -38,7 +38,7 @@ public sealed partial class BenchmarkHarnessTests(ITestOutputHelper output)
             Assert.True(process.ExitCode == 0, $"the harness failed:\n{await stdout}\n{await stderr}");
 
             var text = await File.ReadAllTextAsync(report);
-            foreach (var heading in new[] { "## 2. End-to-end ingest", "## 3. Memory under concurrent uploads", "## 4. Listing at scale (SQLite)", "### DynamoDB backend on dynalite", "## 5. Start-up", "## 8. Load simulation (AWS engine on the emulators)", "## 9. List designs side by side (DynamoDB)" })
+            foreach (var heading in new[] { "## 2. End-to-end ingest", "## 3. Memory under concurrent uploads", "## 4. Listing at scale (SQLite)", "### DynamoDB backend on dynalite", "## 5. Start-up", "## 8. Load simulation (AWS engine on the emulators)", "## 9. List designs side by side (DynamoDB)", "## 10. Lambda compute per action" })
             {
                 Assert.Contains(heading, text, StringComparison.Ordinal);
             }
