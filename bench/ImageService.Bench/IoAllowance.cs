@@ -26,18 +26,22 @@ public sealed record IoAllowance(int DynamoDbRoundTrips, int S3RoundTrips, long 
     public override string ToString() => $"{DynamoDbRoundTrips} DynamoDB + {S3RoundTrips} S3 round trips{(Bytes > 0 ? $", {Bytes / 1e6:F1} MB" : "")}";
 
     /// <summary>The round trips of an action's requests by <see cref="RequestCostModel"/>, less those sent at the same
-    /// time as another (<paramref name="concurrent"/>): a list's shard queries, an edit's edge writes.</summary>
-    public static IoAllowance Of(Dictionary<string, int> requests, long bytes = 0, int concurrent = 0) => new(
+    /// time as another (<paramref name="concurrent"/>): a list's shard queries, an edit's edge writes; and of S3
+    /// (<paramref name="s3Concurrent"/>): an upload's three rendition puts.</summary>
+    public static IoAllowance Of(Dictionary<string, int> requests, long bytes = 0, int concurrent = 0, int s3Concurrent = 0) => new(
         requests.Where(r => !RequestCostModel.IsS3(r.Key)).Sum(r => r.Value) - concurrent,
-        requests.Where(r => RequestCostModel.IsS3(r.Key)).Sum(r => r.Value),
+        requests.Where(r => RequestCostModel.IsS3(r.Key)).Sum(r => r.Value) - s3Concurrent,
         bytes);
 
-    public static IoAllowance Upload(long renditionBytes) => Of(RequestCostModel.Upload(), renditionBytes);
+    /// <summary>The renditions go to S3 at once (RenditionBlobs.PutAllAsync): one round trip for the three.</summary>
+    private const int ConcurrentPuts = 2;
+
+    public static IoAllowance Upload(long renditionBytes) => Of(RequestCostModel.Upload(), renditionBytes, s3Concurrent: ConcurrentPuts);
 
     public static IoAllowance DirectStart() => Of(RequestCostModel.DirectStart());
 
     /// <summary><paramref name="bytes"/>: the raw file read from S3 and the renditions written.</summary>
-    public static IoAllowance DirectComplete(long bytes) => Of(RequestCostModel.DirectComplete(), bytes);
+    public static IoAllowance DirectComplete(long bytes) => Of(RequestCostModel.DirectComplete(), bytes, s3Concurrent: ConcurrentPuts);
 
     public static IoAllowance View() => Of(RequestCostModel.View());
 

@@ -85,7 +85,7 @@ public sealed class LambdaComputeReport(
             - **From CPU time plus an I/O allowance**: the mean CPU at Lambda's CPU share for {billing.MemoryMb} MB
               ({billing.MemoryMb} / {LambdaBilling.MbPerVcpu:N0} = {billing.VcpuShare:F2} vCPU: "at 1,769 MB, a function has the equivalent of one
               vCPU", AWS Lambda Developer Guide, *Configuring Lambda function memory*), plus the action's requests to
-              S3 and DynamoDB one after another by `RequestCostModel` (a list's shard queries, and an edit's edge writes,
+              S3 and DynamoDB one after another by `RequestCostModel` (a list's shard queries, an edit's edge writes and an upload's three rendition puts
               go at once and count once) at {IoAllowance.DynamoDbMs:F0} ms a DynamoDB request (DynamoDB's "single-digit
               millisecond" latency with room for signing), {IoAllowance.S3Ms:F0} ms an S3 request (the S3 performance
               guidelines put small requests' median latency "in the tens of milliseconds"), and the bytes moved at

@@ -60,6 +60,12 @@ public sealed class S3BlobStore(IAmazonS3 s3, AwsStorageOptions options) : IBlob
         return true;
     }
 
+    public Task RemoveAsync(string key, CancellationToken cancellationToken)
+    {
+        BlobKeys.EnsureValid(key);
+        return AwsFailures.Guard(Store, () => s3.DeleteObjectAsync(options.Bucket, key, cancellationToken));
+    }
+
     public async IAsyncEnumerable<string> ListKeysAsync(string prefix, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // S3 lists in UTF-8 byte order, which for the ASCII of valid keys is ordinal order; StartAfter resumes there.

@@ -72,7 +72,7 @@ public sealed class ImageCatalog(
             return false;
         }
 
-        await DeleteBlobsAsync(record, cancellationToken);
+        await blobs.DeleteAllAsync(record, cancellationToken);
         await index.RemoveAsync(imageId, ImageState.Deleting, cancellationToken);
         logger.LogInformation("Deleted {ImageId}", imageId);
         return true;
@@ -175,14 +175,6 @@ public sealed class ImageCatalog(
                && value is >= 1 and <= ImageListRequest.MaxLimit
             ? value
             : throw ImageServiceException.Invalid($"'limit' must be a whole number from 1 to {ImageListRequest.MaxLimit}.");
-    }
-
-    private async Task DeleteBlobsAsync(ImageRecord record, CancellationToken cancellationToken)
-    {
-        foreach (var variant in record.Variants)
-        {
-            await blobs.DeleteAsync(variant.Key, cancellationToken);
-        }
     }
 
     private DateTimeOffset Now() => TruncateToMilliseconds(time.GetUtcNow());

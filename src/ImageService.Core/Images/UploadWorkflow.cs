@@ -42,12 +42,7 @@ public sealed class UploadWorkflow(IImageIndex index, IBlobStore blobs, IImagePr
 
         try
         {
-            foreach (var (variant, stored) in processed.Variants.Zip(record.Variants))
-            {
-                await using var content = new FileStream(variant.FilePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1,
-                    FileOptions.Asynchronous | FileOptions.SequentialScan);
-                await blobs.PutAsync(stored.Key, content, stored.ContentType, cancellationToken);
-            }
+            await blobs.PutAllAsync(processed.Variants.Zip(record.Variants, (variant, stored) => (variant.FilePath, stored)), cancellationToken);
 
             if (beforeCommit is not null)
             {
@@ -142,11 +137,7 @@ public sealed class UploadWorkflow(IImageIndex index, IBlobStore blobs, IImagePr
     {
         try
         {
-            foreach (var variant in record.Variants)
-            {
-                await blobs.DeleteAsync(variant.Key, CancellationToken.None);
-            }
-
+            await blobs.DeleteAllAsync(record, CancellationToken.None);
             await index.RemoveAsync(record.ImageId, ImageState.Deleting, CancellationToken.None);
         }
         catch (Exception e)

@@ -16,6 +16,10 @@ public interface IBlobStore
     /// <summary>Removes the blob; returns false when there was none. Deleting twice is not an error.</summary>
     Task<bool> DeleteAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>Removes the blob if there is one, without finding out whether there was: for callers that do not need to
+    /// know, a store that must ask first (S3 deletes silently either way) saves that request.</summary>
+    Task RemoveAsync(string key, CancellationToken cancellationToken) => DeleteAsync(key, cancellationToken);
+
     /// <summary>Lists the keys that start with <paramref name="prefix"/> (an empty prefix lists all) in ordinal order,
     /// only those after <paramref name="startAfter"/> when it is set, so a long listing can stop and resume. The
     /// cost of reaching <paramref name="startAfter"/> must not be a read of every key before it.</summary>

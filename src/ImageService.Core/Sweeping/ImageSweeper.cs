@@ -70,11 +70,7 @@ public sealed class ImageSweeper(IImageIndex index, IBlobStore blobs, SweeperOpt
 
         // The record is written, listing every variant key, before any blob is put, so its keys are all the blobs
         // there can be. Blobs before the record: the record is what tells the next sweep there is still work.
-        foreach (var variant in record.Variants)
-        {
-            await blobs.DeleteAsync(variant.Key, cancellationToken);
-        }
-
+        await blobs.DeleteAllAsync(record, cancellationToken);
         return await index.RemoveAsync(record.ImageId, ImageState.Deleting, cancellationToken);
     }
 

@@ -419,7 +419,7 @@ internal sealed class DirectUploadService(
     {
         try
         {
-            await blobs.DeleteAsync(upload.RawKey, CancellationToken.None);
+            await blobs.RemoveAsync(upload.RawKey, CancellationToken.None);
         }
         catch (Exception e)
         {

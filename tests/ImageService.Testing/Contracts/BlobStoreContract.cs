@@ -60,6 +60,19 @@ public abstract class BlobStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Remove_takes_a_blob_away_and_a_missing_one_is_no_error()
+    {
+        await Store.PutAsync("images/r/display.webp", new MemoryStream([1]), "image/webp", default);
+
+        await Store.RemoveAsync("images/r/display.webp", default);
+        await Store.RemoveAsync("images/r/display.webp", default);
+
+        Assert.Null(await Store.OpenReadAsync("images/r/display.webp", default));
+        Assert.Empty(await Store.ListKeysAsync("images/r/", default).ToListAsync());
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.RemoveAsync("../escape", default));
+    }
+
+    [Fact]
     public async Task Listing_by_prefix_returns_exactly_the_matching_keys()
     {
         string[] keys = ["images/p1/original.jpg", "images/p1/display.webp", "images/p2/original.jpg"];
