@@ -7,8 +7,9 @@ namespace ImageService.Api.Tests;
 
 /// <summary>
 /// Keeps bench/ImageService.Bench from rotting: its smoke mode (generated images, tiny indexes) runs the ingest,
-/// memory, listing (SQLite and dynalite) and start-up sections end to end and must write a report with a figure in
-/// every table. The processing section needs the peers (sharp, vipsthumbnail) that only bench/run.sh installs.
+/// memory, listing (SQLite and dynalite), start-up, load simulation, list design and Lambda compute sections end to end
+/// (the last with the Pillow peer, Debian's python3-pil) and must write a report with a figure in every table. The
+/// processing section needs the peers (sharp, vipsthumbnail) that only bench/run.sh installs.
 /// In the emulator collection so its Release build never overlaps the published-app test's.
 /// </summary>
 [Collection(EmulatorGroup.Name)]
