@@ -21,9 +21,10 @@ public sealed partial class AwsStorageOptions
     /// docs/scaling.md).</summary>
     public int IndexShards { get; set; } = DynamoDbKeys.DefaultShards;
 
-    /// <summary>How many shards lists and the sweeper read; null means <see cref="IndexShards"/>. Set it higher than
-    /// <see cref="IndexShards"/> while a deployment grows the count (or for good after lowering it), so that no reader
-    /// misses an entry written under another count.</summary>
+    /// <summary>How many shards lists and the sweeper read; null means <see cref="IndexShards"/>. It must be at least the
+    /// largest count any writer has used on the table, which the service cannot check (it keeps no record of it): set it
+    /// higher than <see cref="IndexShards"/> while a deployment grows the count, and for good after lowering it, or lists
+    /// and the sweeper miss the entries in the shards no longer read.</summary>
     public int? ReadIndexShards { get; set; }
 
     /// <summary>The shards every reader queries: entries written under any count up to this one are found.</summary>
@@ -38,7 +39,7 @@ public sealed partial class AwsStorageOptions
 
         if (ReadIndexShards is { } read && (read < IndexShards || read > DynamoDbKeys.MostShards))
         {
-            yield return $"Storage:Aws:ReadIndexShards must be at least Storage:Aws:IndexShards ({IndexShards}) and at most {DynamoDbKeys.MostShards}, got {read}: a reader of fewer shards than the writers use misses images.";
+            yield return $"Storage:Aws:ReadIndexShards must be at least Storage:Aws:IndexShards ({IndexShards}) and at most {DynamoDbKeys.MostShards}, got {read}: readers must read at least as many shards as writers use.";
         }
 
         if (!BucketPattern().IsMatch(Bucket ?? ""))

@@ -49,6 +49,8 @@ public abstract class DelegatingBlobStore(IBlobStore inner) : IBlobStore
 
     public virtual Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) => Inner.DeleteAsync(key, cancellationToken);
 
+    public virtual Task RemoveAsync(string key, CancellationToken cancellationToken) => Inner.RemoveAsync(key, cancellationToken);
+
     public virtual IAsyncEnumerable<string> ListKeysAsync(string prefix, string? startAfter, CancellationToken cancellationToken) =>
         Inner.ListKeysAsync(prefix, startAfter, cancellationToken);
 

@@ -69,6 +69,12 @@ public sealed class FaultyBlobStore(IBlobStore inner, FaultPlan plan) : Delegati
         plan.Step("blobs.delete");
         return Inner.DeleteAsync(key, cancellationToken);
     }
+
+    public override Task RemoveAsync(string key, CancellationToken cancellationToken)
+    {
+        plan.Step("blobs.delete");
+        return Inner.RemoveAsync(key, cancellationToken);
+    }
 }
 
 /// <summary>The real index, with a fault where the plan says.</summary>

@@ -28,6 +28,13 @@ public sealed class CountingBlobStore(IBlobStore inner, ConcurrentQueue<string> 
         return Inner.DeleteAsync(key, cancellationToken);
     }
 
+    /// <summary>Counted as a delete: it is one, without asking first whether the blob was there.</summary>
+    public override Task RemoveAsync(string key, CancellationToken cancellationToken)
+    {
+        operations.Enqueue("blobs.Delete");
+        return Inner.RemoveAsync(key, cancellationToken);
+    }
+
     public override async IAsyncEnumerable<string> ListKeysAsync(string prefix, string? startAfter, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         operations.Enqueue("blobs.ListKeys");
