@@ -47,7 +47,7 @@ internal static class LoadWords
             {
                 text.Append(Invariant($"The {again.Count:N0} pages that asked again were {again.Count * 100.0 / step.Actions.Count(a => a.Kind == ActionKind.List):F0} % of the pages: "))
                     .Append(string.Join(", ", again.GroupBy(a => a.Label).OrderByDescending(g => g.Count()).Select(g => Invariant($"{g.Key} {g.Count()}"))))
-                    .Append(Invariant($" (the newest keys of the \"all\" index are the ones uploads and deletes leave half done). "));
+                    .Append(Invariant($" (uploads and deletes in flight leave their keys in the tag and user indexes; the \"all\" index holds committed records only). "));
             }
 
             var (hot, tagged, hotAgain, otherAgain) = step.TagPages();
