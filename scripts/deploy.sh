@@ -12,7 +12,8 @@
 #   BUCKET_NAME      image bucket to create            (default images-bucket-<account>-<region>; names are global)
 #   TABLE_NAME       DynamoDB table to create          (default images_metadata)
 #   NATIVE_AOT       1 to publish with Native AOT      (default 0; faster cold starts, needs gcc or clang and a
-#                    build machine whose glibc is no newer than Lambda's, see docs/deployment.md)
+#                    build machine whose glibc is no newer than Lambda's, see docs/deployment.md). Deploys with
+#                    Package=NativeAot: the OS-only runtime provided.al2023 starts the package's bootstrap.
 #   AWS_REGION / AWS_PROFILE as usual for the AWS CLI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,10 +38,17 @@ bucket="${BUCKET_NAME:-images-bucket-${account}-${region}}"
 table="${TABLE_NAME:-images_metadata}"
 
 rm -rf artifacts/lambda
+# The template's Package parameter must match the publish: it picks the runtime and handler that can start it.
 if [[ "${NATIVE_AOT:-0}" == 1 ]]; then
   dotnet publish src/ImageService -c Release -r linux-x64 -p:PublishAot=true -o artifacts/lambda
+  package=NativeAot
+  if [[ ! -x artifacts/lambda/bootstrap ]]; then
+    echo "deploy.sh: the Native AOT publish has no executable bootstrap, which provided.al2023 needs." >&2
+    exit 1
+  fi
 else
   dotnet publish src/ImageService -c Release -r linux-x64 -o artifacts/lambda
+  package=ReadyToRun
 fi
 
 aws cloudformation package \
@@ -52,7 +60,7 @@ aws cloudformation deploy \
   --template-file artifacts/packaged.yaml \
   --stack-name "$stack" \
   --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \
-  --parameter-overrides "BucketName=$bucket" "TableName=$table" "$@"
+  --parameter-overrides "BucketName=$bucket" "TableName=$table" "Package=$package" "$@"
 
 aws cloudformation describe-stacks --stack-name "$stack" \
   --query "Stacks[0].Outputs[?OutputKey=='ApiUrl'].OutputValue" --output text

@@ -41,6 +41,22 @@ public sealed record BenchImages(IReadOnlyList<string> Photos, string Png, strin
         return new BenchImages(photos, png, large);
     }
 
+    /// <summary>
+    /// A small photograph for the start-up section's uploads: the smallest camera JPEG scaled to 1,200 pixels across (a
+    /// synthetic one under --smoke or without photographs), so that the upload's first-request costs are not lost in
+    /// the decoding of a large image.
+    /// </summary>
+    public static string Small(BenchOptions options)
+    {
+        Directory.CreateDirectory(options.Work);
+        var path = Path.Combine(options.Work, "small-photo.jpg");
+        var smallest = options.Smoke || !Directory.Exists(options.Photos) ? null
+            : Directory.EnumerateFiles(options.Photos, "*.jpg", SearchOption.AllDirectories).MinBy(p => new FileInfo(p).Length);
+        using var photo = Image.Thumbnail(smallest ?? Synthetic(options.Work, "synthetic-b.jpg", 2000, 2000), 1200);
+        photo.Jpegsave(path, q: 85);
+        return path;
+    }
+
     /// <summary>A noisy gradient JPEG, for smoke runs on a machine without the wallpaper photographs.</summary>
     private static string Synthetic(string folder, string name, int width, int height)
     {

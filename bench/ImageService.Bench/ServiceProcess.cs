@@ -23,7 +23,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    /// <summary>From process start to the first 200 of GET /health/ready.</summary>
+    /// <summary>From process start to the first 200 of its readiness path (GET /health/ready unless told otherwise).</summary>
     public TimeSpan StartToReady { get; }
 
     /// <summary>The service's project, relative to the repository: what <see cref="PublishAsync"/> publishes unless told otherwise.</summary>
@@ -47,7 +47,7 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="executable"/> in <paramref name="folder"/> on a free port with a fresh data folder and waits until it is ready.</summary>
-    public static async Task<ServiceProcess> StartAsync(string folder, string data, string executable = "ImageService", params string[] settings)
+    public static Task<ServiceProcess> StartAsync(string folder, string data, string executable = "ImageService", params string[] settings)
     {
         if (Directory.Exists(data))
         {
@@ -55,13 +55,34 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         }
 
         var port = ImageService.Testing.Loopback.FreePort();
-        var clock = Stopwatch.StartNew();
-        var process = Process.Start(new ProcessStartInfo(Path.Combine(folder, executable),
+        return LaunchAsync(new ProcessStartInfo(Path.Combine(folder, executable),
             [$"--urls=http://127.0.0.1:{port}", $"--Storage:Local:Root={data}", "--Logging:LogLevel:Default=Warning", .. settings])
         {
             WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-        })!;
+        }, port, "health/ready");
+    }
+
+    /// <summary>
+    /// Starts <paramref name="executable"/> in <paramref name="folder"/> with only <paramref name="environment"/> as its
+    /// configuration, listening on <paramref name="port"/>, as the Lambda Web Adapter does, and waits for the first 200 of
+    /// <paramref name="readinessPath"/>.
+    /// </summary>
+    public static Task<ServiceProcess> StartAsync(string folder, string executable, IReadOnlyDictionary<string, string> environment, int port, string readinessPath)
+    {
+        var start = new ProcessStartInfo(Path.Combine(folder, executable)) { WorkingDirectory = folder };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return LaunchAsync(start, port, readinessPath.TrimStart('/'));
+    }
+
+    private static async Task<ServiceProcess> LaunchAsync(ProcessStartInfo start, int port, string readinessPath)
+    {
+        start.RedirectStandardOutput = true;
+        var clock = Stopwatch.StartNew();
+        var process = Process.Start(start)!;
         _ = process.StandardOutput.ReadToEndAsync();
         var address = new Uri($"http://127.0.0.1:{port}/");
         using var client = new HttpClient();
@@ -69,12 +90,12 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"the service exited with code {process.ExitCode} before it was ready");
+                throw new InvalidOperationException($"{start.FileName} exited with code {process.ExitCode} before it was ready");
             }
 
             try
             {
-                using var response = await client.GetAsync(new Uri(address, "health/ready"));
+                using var response = await client.GetAsync(new Uri(address, readinessPath));
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return new ServiceProcess(process, address, clock.Elapsed);

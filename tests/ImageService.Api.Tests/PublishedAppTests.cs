@@ -10,8 +10,8 @@ namespace ImageService.Api.Tests;
 /// <summary>
 /// The app as it ships: published for linux-x64 (the default self-contained, trimmed, composite ReadyToRun package, and
 /// Native AOT), then started as its own
-/// process. First the way the Lambda Web Adapter starts it — the template's handler, environment and readiness path —
-/// against the emulators; then on the embedded backend. Native AOT has no reflection-based JSON or configuration
+/// process. First the way Lambda and the Lambda Web Adapter start it — the template's handler, environment and
+/// readiness path for that package's <c>Package</c> choice — against the emulators; then on the embedded backend. Native AOT has no reflection-based JSON or configuration
 /// binding, so this is where a type missing from a source-generated context would show.
 /// </summary>
 [Collection(EmulatorGroup.Name)]
@@ -29,7 +29,7 @@ public sealed class PublishedAppTests(AwsEmulators emulators, ITestOutputHelper 
             await RunAsync("dotnet", "publish", Path.Combine(RepositoryPaths.Root, "src", "ImageService"),
                 "-c", "Release", "-r", "linux-x64", $"-p:PublishAot={nativeAot}", "-o", publishFolder);
             output.WriteLine($"published (Native AOT: {nativeAot}) in {clock.Elapsed.TotalSeconds:F0} s");
-            await ServesTheApiInLambdaModeAsync(publishFolder);
+            await ServesTheApiInLambdaModeAsync(publishFolder, nativeAot);
             await ServesTheApiOnTheEmbeddedBackendAsync(publishFolder);
         }
         finally
@@ -38,26 +38,33 @@ public sealed class PublishedAppTests(AwsEmulators emulators, ITestOutputHelper 
         }
     }
 
-    private async Task ServesTheApiInLambdaModeAsync(string publishFolder)
+    private async Task ServesTheApiInLambdaModeAsync(string publishFolder, bool nativeAot)
     {
-        var function = DeploymentTemplate.Resource("ImageFunction").GetProperty("Properties");
-        var variables = function.GetProperty("Environment").GetProperty("Variables");
-        var environment = variables.EnumerateObject().Where(v => v.Value.ValueKind == JsonValueKind.String)
-            .ToDictionary(v => v.Name, v => v.Value.GetString()!);
+        // The stack this package is deployed as: anonymous uploads, and the package's choice (scripts/deploy.sh).
+        var function = LambdaFunction.FromTemplate(new Dictionary<string, string>
+        {
+            ["AuthMode"] = "None",
+            ["Package"] = nativeAot ? "NativeAot" : "ReadyToRun",
+        });
+        if (nativeAot)
+        {
+            // The OS-only runtime starts the package's bootstrap itself; it has no exec wrapper to honour.
+            Assert.Equal(("provided.al2023", "bootstrap"), (function.Runtime, function.Handler));
+            Assert.False(function.Environment.ContainsKey("AWS_LAMBDA_EXEC_WRAPPER"));
+        }
+        else
+        {
+            // The managed runtime runs the layer's wrapper, which starts the handler.
+            Assert.Equal(("dotnet10", "ImageService"), (function.Runtime, function.Handler));
+            Assert.Equal("/opt/bootstrap", function.Environment["AWS_LAMBDA_EXEC_WRAPPER"]);
+        }
 
-        // What CloudFormation would fill in, and what the Lambda runtime provides.
-        environment["Storage__Aws__Bucket"] = await emulators.CreateBucketAsync();
-        environment["Storage__Aws__Table"] = await emulators.CreateTableAsync();
-        environment["Downloads__UrlExpirySeconds"] = DeploymentTemplate.ParameterDefault("UrlExpirySeconds");
-        environment["AWS_ENDPOINT_URL_S3"] = emulators.S3Endpoint;
-        environment["AWS_ENDPOINT_URL_DYNAMODB"] = emulators.DynamoDbEndpoint;
-        environment["AWS_ACCESS_KEY_ID"] = AwsEmulators.AccessKey;
-        environment["AWS_SECRET_ACCESS_KEY"] = AwsEmulators.AccessKey;
-        environment["AWS_REGION"] = "us-east-1";
+        var handler = new FileInfo(Path.Combine(publishFolder, function.Handler));
+        Assert.True(handler.Exists, $"the package has no {function.Handler}");
+        Assert.True(handler.UnixFileMode.HasFlag(UnixFileMode.UserExecute), $"{function.Handler} is not executable");
 
-        var port = int.Parse(variables.GetProperty("AWS_LWA_PORT").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
-        await using var app = await StartAsync(publishFolder, function.GetProperty("Handler").GetString()!, environment, [], port,
-            variables.GetProperty("AWS_LWA_READINESS_CHECK_PATH").GetString()!);
+        var environment = function.EnvironmentOn(emulators, await emulators.CreateBucketAsync(), await emulators.CreateTableAsync());
+        await using var app = await StartAsync(publishFolder, function.Handler, environment, [], function.Port, function.ReadinessPath);
         var client = app.Client;
 
         var uploaded = await client.UploadOkAsync(TestImages.Jpeg(1200, 900));

@@ -258,6 +258,42 @@ public sealed class DeploymentTemplateTests
     }
 
     [Fact]
+    public void The_package_parameter_picks_the_runtime_and_handler_that_can_start_that_publish()
+    {
+        var declaration = DeploymentTemplate.ParameterDeclaration("Package");
+        Assert.Equal("ReadyToRun", declaration.GetProperty("Default").GetString());
+        Assert.Equal(["ReadyToRun", "NativeAot"], declaration.GetProperty("AllowedValues").EnumerateArray().Select(v => v.GetString()));
+
+        // The default package: the managed runtime runs the adapter layer's exec wrapper, which starts the handler.
+        var readyToRun = LambdaFunction.FromTemplate();
+        Assert.Equal(("dotnet10", "ImageService"), (readyToRun.Runtime, readyToRun.Handler));
+        Assert.Equal("/opt/bootstrap", readyToRun.Environment["AWS_LAMBDA_EXEC_WRAPPER"]);
+
+        // Native AOT: the OS-only runtime starts the package's bootstrap and has no exec wrapper; the adapter still runs
+        // as an extension from the same layer. Nothing is sure to provide ICU there, so globalization is invariant.
+        var nativeAot = LambdaFunction.FromTemplate(new Dictionary<string, string> { ["Package"] = "NativeAot" });
+        Assert.Equal(("provided.al2023", "bootstrap"), (nativeAot.Runtime, nativeAot.Handler));
+        Assert.False(nativeAot.Environment.ContainsKey("AWS_LAMBDA_EXEC_WRAPPER"));
+        Assert.Equal("true", nativeAot.Environment["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"]);
+        Assert.False(readyToRun.Environment.ContainsKey("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"));
+
+        // Everything else the app is told is the same for both.
+        string[] startUp = ["AWS_LAMBDA_EXEC_WRAPPER", "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"];
+        Assert.Equal(readyToRun.Environment.Where(v => !startUp.Contains(v.Key)).OrderBy(v => v.Key, StringComparer.Ordinal),
+            nativeAot.Environment.Where(v => !startUp.Contains(v.Key)).OrderBy(v => v.Key, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Deploying_with_native_aot_deploys_the_native_aot_choice_and_otherwise_the_default()
+    {
+        var script = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "scripts", "deploy.sh"));
+
+        Assert.Matches(@"PublishAot=true[^\n]*\n(?:.*\n){0,2}\s*package=NativeAot\n", script);
+        Assert.Matches(@"-o artifacts/lambda\n\s*package=ReadyToRun\n", script);
+        Assert.Contains("\"Package=$package\"", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cfn_lint_finds_nothing_wrong_with_the_template_after_the_sam_transform()
     {
         // cfn-lint applies the SAM transform itself and then checks the CloudFormation it expands to: types, values,

@@ -67,7 +67,9 @@ internal static class SweeperSetup
 
 /// <summary>Runs the routine sweep (the staging areas, then the stores; never the full reconciliation) every
 /// <see cref="SweeperOptions.IntervalSeconds"/> while the web process runs.</summary>
-internal sealed class SweeperService(RoutineSweep sweep, SweeperOptions options, ILogger<SweeperService> logger) : BackgroundService
+/// <remarks>The sweep and the stores under it are resolved only when it is enabled: on Lambda it is not (the schedule
+/// posts to /events), and building the storage clients there would hold up readiness.</remarks>
+internal sealed class SweeperService(IServiceProvider services, SweeperOptions options, ILogger<SweeperService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -76,6 +78,7 @@ internal sealed class SweeperService(RoutineSweep sweep, SweeperOptions options,
             return;
         }
 
+        var sweep = services.GetRequiredService<RoutineSweep>();
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.IntervalSeconds));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {

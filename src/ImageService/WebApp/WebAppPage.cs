@@ -13,7 +13,9 @@ namespace ImageService.WebApp;
 /// and a Content-Security-Policy that lets the page run only the service's own scripts (no inline script but that
 /// import map, by its hash) and reach only the service, storage and, in <c>Jwt</c> mode, the token endpoint.
 /// </summary>
-internal sealed class WebAppPage(IBlobUrlSigner signer, WebAppSignIn signIn, ILogger<WebAppPage> logger)
+/// <remarks>The signer is resolved on the first page, not when the page is rendered at start: on the AWS engine it is
+/// the S3 client, whose construction readiness need not wait for.</remarks>
+internal sealed class WebAppPage(IServiceProvider services, WebAppSignIn signIn, ILogger<WebAppPage> logger)
 {
     private const string ShellResource = "ImageService.WebApp.index.html";
 
@@ -119,6 +121,7 @@ internal sealed class WebAppPage(IBlobUrlSigner signer, WebAppSignIn signIn, ILo
         var expires = DateTimeOffset.UtcNow.AddMinutes(5);
         try
         {
+            var signer = services.GetRequiredService<IBlobUrlSigner>();
             var download = await signer.SignDownloadAsync(new BlobDownload($"images/{probe:D}/thumbnail.webp", "image/webp", "probe.webp"), expires, cancellationToken);
             var upload = await signer.SignUploadAsync(new UploadPermit(probe, $"uploads/{probe:D}", "image/jpeg", 1, null), expires, cancellationToken);
             return new[] { download, upload.Url }
