@@ -110,6 +110,15 @@ public sealed class DeploymentTemplateTests
     }
 
     [Fact]
+    public void The_shard_counts_reach_the_app_and_readers_read_the_writers_count_unless_told_more()
+    {
+        Assert.Equal("4", Environment()["Storage__Aws__IndexShards"]);
+        Assert.False(Environment().ContainsKey("Storage__Aws__ReadIndexShards"));
+        var growing = Environment(("IndexShards", "4"), ("ReadIndexShards", "8"));
+        Assert.Equal(("4", "8"), (growing["Storage__Aws__IndexShards"], growing["Storage__Aws__ReadIndexShards"]));
+    }
+
+    [Fact]
     public void The_api_throttles_all_clients_together_and_reserving_concurrency_is_optional()
     {
         var throttle = DeploymentTemplate.Resource("ImageApi").GetProperty("Properties").GetProperty("DefaultRouteSettings");
