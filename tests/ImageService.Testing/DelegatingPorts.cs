@@ -49,6 +49,8 @@ public abstract class DelegatingBlobStore(IBlobStore inner) : IBlobStore
 
     public virtual Task<bool> DeleteAsync(string key, CancellationToken cancellationToken) => Inner.DeleteAsync(key, cancellationToken);
 
+    /// <summary>Passed on as a removal (on S3 a DELETE without the HEAD): a decorator that changes <see cref="DeleteAsync"/>
+    /// must change this too, or the removals of an image's renditions pass it by.</summary>
     public virtual Task RemoveAsync(string key, CancellationToken cancellationToken) => Inner.RemoveAsync(key, cancellationToken);
 
     public virtual IAsyncEnumerable<string> ListKeysAsync(string prefix, string? startAfter, CancellationToken cancellationToken) =>

@@ -237,5 +237,10 @@ public abstract class SweeperContract : IAsyncLifetime
             key.StartsWith(refusedPrefix, StringComparison.Ordinal)
                 ? throw new UnauthorizedAccessException($"Access to {key} is denied.")
                 : base.DeleteAsync(key, cancellationToken);
+
+        public override Task RemoveAsync(string key, CancellationToken cancellationToken) =>
+            key.StartsWith(refusedPrefix, StringComparison.Ordinal)
+                ? throw new UnauthorizedAccessException($"Access to {key} is denied.")
+                : base.RemoveAsync(key, cancellationToken);
     }
 }
