@@ -36,10 +36,12 @@ public static class LambdaComputeBenchmark
             : options.Quick ? new Plan(2, 1, 30, 10, 1_000, 2, 10)
             : new Plan(5, 3, 60, 10, 5_000, 3, 30);
         var loadBefore = LoadAverage();
-        var function = DeploymentTemplate.Resource("ImageFunction").GetProperty("Properties");
-        var billing = new LambdaBilling(function.GetProperty("MemorySize").GetInt32());
+        var billing = new LambdaBilling(DeploymentTemplate.Resource("ImageFunction").GetProperty("Properties").GetProperty("MemorySize").GetInt32());
+        // Parameters at their defaults but AuthMode None: a Jwt function would need a Cognito pool to sign in to (the
+        // token check is not measured here).
+        var function = LambdaFunction.FromTemplate(new Dictionary<string, string> { ["AuthMode"] = "None" });
         var photos = LambdaComputePhotos.Choose(options);
-        var maxUploadBytes = long.Parse(Environment(function)["Limits__MaxUploadBytes"], CultureInfo.InvariantCulture);
+        var maxUploadBytes = long.Parse(function.Environment["Limits__MaxUploadBytes"], CultureInfo.InvariantCulture);
         var underLimit = photos.Where(p => new FileInfo(p).Length <= maxUploadBytes).Take(options.Quick ? 2 : int.MaxValue).ToList();
         var direct = photos.Take(options.Quick ? 3 : int.MaxValue).ToList();
         if (underLimit.Count == 0)
@@ -56,8 +58,8 @@ public static class LambdaComputeBenchmark
             var bucket = await emulators.CreateBucketAsync();
             var table = await emulators.CreateTableAsync();
             var environment = LambdaEnvironment(function, emulators, bucket, table, out var address);
-            await using var service = await ServiceProcess.StartWithEnvironmentAsync(publish, function.GetProperty("Handler").GetString()!, environment, address,
-                environment["AWS_LWA_READINESS_CHECK_PATH"], cancellationToken);
+            await using var service = await ServiceProcess.StartWithEnvironmentAsync(publish, function.Handler, environment, address,
+                function.ReadinessPath, cancellationToken);
             using var client = new LambdaComputeClient(address);
             var run = new LambdaComputeRun(service, client, plan, measured, cancellationToken);
 
@@ -80,18 +82,11 @@ public static class LambdaComputeBenchmark
         report.Add(section.Markdown(underLimit, direct));
     }
 
-    /// <summary>The function's environment as deploy/template.yaml gives it (parameters at their defaults, auth off), and
-    /// what CloudFormation and the Lambda runtime would fill in, pointed at the emulators.</summary>
-    private static Dictionary<string, string> LambdaEnvironment(JsonElement function, AwsEmulators emulators, string bucket, string table, out Uri address)
+    /// <summary>The function's environment as deploy/template.yaml gives it, and what CloudFormation and the Lambda runtime
+    /// would fill in, pointed at the emulators.</summary>
+    private static Dictionary<string, string> LambdaEnvironment(LambdaFunction function, AwsEmulators emulators, string bucket, string table, out Uri address)
     {
-        var environment = Environment(function);
-        environment["Storage__Aws__Bucket"] = bucket;
-        environment["Storage__Aws__Table"] = table;
-        environment["AWS_ENDPOINT_URL_S3"] = emulators.S3Endpoint;
-        environment["AWS_ENDPOINT_URL_DYNAMODB"] = emulators.DynamoDbEndpoint;
-        environment["AWS_ACCESS_KEY_ID"] = AwsEmulators.AccessKey;
-        environment["AWS_SECRET_ACCESS_KEY"] = AwsEmulators.AccessKey;
-        environment["AWS_REGION"] = "us-east-1";
+        var environment = function.EnvironmentOn(emulators, bucket, table);
         // A free port instead of the adapter's 8080, which another run on this machine may hold.
         var port = Loopback.FreePort();
         environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
@@ -102,15 +97,6 @@ public static class LambdaComputeBenchmark
         environment["RateLimits__EditsPerMinutePerAddress"] = "100000";
         address = new Uri($"http://127.0.0.1:{port}/");
         return environment;
-    }
-
-    /// <summary>The template's variables that are plain values once its parameters are at their defaults; AuthMode None,
-    /// since a Jwt function would need a Cognito pool to sign in to (the token check is not measured here).</summary>
-    private static Dictionary<string, string> Environment(JsonElement function)
-    {
-        var variables = DeploymentTemplate.Resolve(function.GetProperty("Environment").GetProperty("Variables"), new Dictionary<string, string> { ["AuthMode"] = "None" })!.AsObject();
-        return variables.Where(v => v.Value is JsonValue value && value.GetValueKind() == JsonValueKind.String)
-            .ToDictionary(v => v.Key, v => v.Value!.GetValue<string>());
     }
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
