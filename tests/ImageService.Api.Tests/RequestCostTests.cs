@@ -41,7 +41,7 @@ public sealed class RequestCostTests(AwsEmulators emulators, ITestOutputHelper o
             counter.Reset();
             var result = await run();
             var meter = counter.Capacity!;
-            costs.Add((action, counter.Operations.GroupBy(o => o).ToDictionary(g => g.Key, g => g.Count()),
+            costs.Add((action, counter.ByOperation(),
                 new Measured(meter.ReadUnits, meter.TableWriteUnits, meter.IndexWriteUnits, meter.LargestItemBytes)));
             output.WriteLine($"{action}: {string.Join(" -> ", counter.Operations)}; {meter}");
             return result;

@@ -12,7 +12,7 @@ namespace ImageService.Bench.ListDesign;
 /// <summary>
 /// Section 9: design A (today's keys-only indexes, then one consistent BatchGetItem of the page's records) against design
 /// B (<see cref="ProjectedListIndex"/>: indexes that project a list item, one eventually consistent Query per partition)
-/// on two dynalite tables seeded with the same images. Every request goes through a <see cref="CapacityPricer"/>, so both
+/// on two dynalite tables seeded with the same images. Every request goes through a <see cref="RequestCounter"/> with a <see cref="CapacityMeter"/> that knows each table's indexes, so both
 /// designs are priced by one set of DynamoDB rules; latency is timed on clients that are not priced, A and B in turn.
 /// </summary>
 public static class ListDesignBenchmark
@@ -43,12 +43,13 @@ public static class ListDesignBenchmark
             await SeedAsync(emulators.DynamoDb, requestB.TableName, records.SelectMany(r => r.Tags.Select(t => ProjectedListIndex.Edge(r, t)).Prepend(ProjectedListIndex.Record(r))));
             Console.WriteLine($"listdesign: seeded {size:N0} images into both tables in {clock.Elapsed.TotalSeconds:F0} s");
 
-            var pricerA = new CapacityPricer(emulators.DynamoDb, requestA.GlobalSecondaryIndexes);
-            var pricerB = new CapacityPricer(emulators.DynamoDb, requestB.GlobalSecondaryIndexes);
+            // Every query charged its half unit at least, as DynamoDB does (dynalite charges an empty one nothing).
+            var pricerA = new RequestCounter { Capacity = new CapacityMeter(emulators.DynamoDb, requestA.GlobalSecondaryIndexes) { MinimumQueryUnits = 0.5 } };
+            var pricerB = new RequestCounter { Capacity = new CapacityMeter(emulators.DynamoDb, requestB.GlobalSecondaryIndexes) { MinimumQueryUnits = 0.5 } };
             var designs = new Designs(
-                new DynamoDbImageIndex(Priced(emulators, pricerA), new AwsStorageOptions { Table = requestA.TableName }),
+                new DynamoDbImageIndex(emulators.CountedDynamoDb(pricerA), new AwsStorageOptions { Table = requestA.TableName }),
                 new DynamoDbImageIndex(emulators.DynamoDb, new AwsStorageOptions { Table = requestA.TableName }),
-                new ProjectedListIndex(Priced(emulators, pricerB), requestB.TableName),
+                new ProjectedListIndex(emulators.CountedDynamoDb(pricerB), requestB.TableName),
                 new ProjectedListIndex(emulators.DynamoDb, requestB.TableName),
                 pricerA,
                 pricerB);
@@ -65,7 +66,7 @@ public static class ListDesignBenchmark
     }
 
     public sealed record Designs(
-        DynamoDbImageIndex PricedA, DynamoDbImageIndex PlainA, ProjectedListIndex PricedB, ProjectedListIndex PlainB, CapacityPricer PricerA, CapacityPricer PricerB);
+        DynamoDbImageIndex PricedA, DynamoDbImageIndex PlainA, ProjectedListIndex PricedB, ProjectedListIndex PlainB, RequestCounter PricerA, RequestCounter PricerB);
 
     /// <summary>One page of one design: its requests and read units (deterministic) and its latency on dynalite.</summary>
     public sealed record PageCost(int Requests, string Operations, double ReadUnits, double P50, double P99);
@@ -78,13 +79,6 @@ public static class ListDesignBenchmark
 
     /// <summary>Mean bytes of what each design keeps per image and per index entry (DynamoDB's item-size rules).</summary>
     public sealed record Sizes(double Record, double EdgeA, double EdgeB, double KeysOnlyEntry, double ProjectedRecordEntry, double ProjectedEdgeEntry, double Variants, double OverKilobyte, double Tags);
-
-    private static AmazonDynamoDBClient Priced(AwsEmulators emulators, CapacityPricer pricer)
-    {
-        var config = AwsClients.DynamoDbConfig(emulators.DynamoDbEndpoint, "us-east-1");
-        config.HttpClientFactory = pricer;
-        return new AmazonDynamoDBClient(config);
-    }
 
     /// <summary>The pages: no filter, by the most active user, by the most popular tag, by both; first and deep.</summary>
     private static async Task<List<(string Page, PageCost A, PageCost B)>> MeasurePagesAsync(Designs designs, List<ImageRecord> records, int samples)
@@ -112,9 +106,9 @@ public static class ListDesignBenchmark
                 var (a, b) = await TimeAsync(designs, query, samples);
                 var page = !deep ? $"{name}, first" : depth > 0 ? $"{name}, deep (from item {depth:N0})" : $"{name}, deep (no second page: the first)";
                 results.Add((page,
-                    new PageCost(designs.PricerA.Requests, designs.PricerA.Show(), designs.PricerA.ReadUnits, Stats.Percentile(a, 50), Stats.Percentile(a, 99)),
-                    new PageCost(designs.PricerB.Requests, designs.PricerB.Show(), designs.PricerB.ReadUnits, Stats.Percentile(b, 50), Stats.Percentile(b, 99))));
-                Console.WriteLine($"listdesign: {page}: A {designs.PricerA} {designs.PricerA.Show()}; B {designs.PricerB} {designs.PricerB.Show()}");
+                    new PageCost(designs.PricerA.Count, RequestCostModel.Show(designs.PricerA.ByOperation()), designs.PricerA.Capacity!.ReadUnits, Stats.Percentile(a, 50), Stats.Percentile(a, 99)),
+                    new PageCost(designs.PricerB.Count, RequestCostModel.Show(designs.PricerB.ByOperation()), designs.PricerB.Capacity!.ReadUnits, Stats.Percentile(b, 50), Stats.Percentile(b, 99))));
+                Console.WriteLine($"listdesign: {page}: A {designs.PricerA.Capacity} {RequestCostModel.Show(designs.PricerA.ByOperation())}; B {designs.PricerB.Capacity} {RequestCostModel.Show(designs.PricerB.ByOperation())}");
             }
         }
 
@@ -158,9 +152,10 @@ public static class ListDesignBenchmark
     private static async Task<List<(string Action, WriteCost A, WriteCost B)>> MeasureWritesAsync(Designs designs, ListDesignData data, int count)
     {
         var costs = new Dictionary<string, (List<WriteCost> A, List<WriteCost> B)>();
-        void Note(string action, CapacityPricer pricer, bool isA)
+        void Note(string action, RequestCounter pricer, bool isA)
         {
-            var cost = new WriteCost(pricer.Requests, pricer.Show(), pricer.ReadUnits, pricer.TableWriteUnits, pricer.IndexWriteUnits);
+            var meter = pricer.Capacity!;
+            var cost = new WriteCost(pricer.Count, RequestCostModel.Show(pricer.ByOperation()), meter.ReadUnits, meter.TableWriteUnits, meter.IndexWriteUnits);
             var entry = costs.TryGetValue(action, out var found) ? found : costs[action] = ([], []);
             (isA ? entry.A : entry.B).Add(cost);
         }
@@ -220,14 +215,14 @@ public static class ListDesignBenchmark
         GlobalSecondaryIndex Index(CreateTableRequest table, string name) => table.GlobalSecondaryIndexes.Single(i => i.IndexName == name);
         var edges = records.SelectMany(r => r.Tags.Select(t => (Record: r, Tag: t))).ToList();
         return new Sizes(
-            records.Average(r => CapacityPricer.ItemBytes(DynamoDbItems.Record(r))),
-            edges.Average(e => CapacityPricer.ItemBytes(DynamoDbItems.TagEdge(e.Record, e.Tag))),
-            edges.Average(e => CapacityPricer.ItemBytes(ProjectedListIndex.Edge(e.Record, e.Tag))),
-            records.Average(r => CapacityPricer.ItemBytes(CapacityPricer.Entry(DynamoDbItems.Record(r), Index(a, DynamoDbKeys.ByUser)))),
-            records.Average(r => CapacityPricer.ItemBytes(CapacityPricer.Entry(ProjectedListIndex.Record(r), Index(b, DynamoDbKeys.ByUser)))),
-            edges.Average(e => CapacityPricer.ItemBytes(CapacityPricer.Entry(ProjectedListIndex.Edge(e.Record, e.Tag), Index(b, DynamoDbKeys.ByTag)))),
-            records.Average(r => CapacityPricer.ItemBytes(new Dictionary<string, AttributeValue> { ["variants"] = DynamoDbItems.Record(r)["variants"] })),
-            edges.Average(e => CapacityPricer.ItemBytes(CapacityPricer.Entry(ProjectedListIndex.Edge(e.Record, e.Tag), Index(b, DynamoDbKeys.ByTag))) > 1024 ? 1.0 : 0.0),
+            records.Average(r => CapacityMeter.ItemBytes(DynamoDbItems.Record(r))),
+            edges.Average(e => CapacityMeter.ItemBytes(DynamoDbItems.TagEdge(e.Record, e.Tag))),
+            edges.Average(e => CapacityMeter.ItemBytes(ProjectedListIndex.Edge(e.Record, e.Tag))),
+            records.Average(r => CapacityMeter.ItemBytes(CapacityMeter.Entry(DynamoDbItems.Record(r), Index(a, DynamoDbKeys.ByUser)))),
+            records.Average(r => CapacityMeter.ItemBytes(CapacityMeter.Entry(ProjectedListIndex.Record(r), Index(b, DynamoDbKeys.ByUser)))),
+            edges.Average(e => CapacityMeter.ItemBytes(CapacityMeter.Entry(ProjectedListIndex.Edge(e.Record, e.Tag), Index(b, DynamoDbKeys.ByTag)))),
+            records.Average(r => CapacityMeter.ItemBytes(new Dictionary<string, AttributeValue> { ["variants"] = DynamoDbItems.Record(r)["variants"] })),
+            edges.Average(e => CapacityMeter.ItemBytes(CapacityMeter.Entry(ProjectedListIndex.Edge(e.Record, e.Tag), Index(b, DynamoDbKeys.ByTag))) > 1024 ? 1.0 : 0.0),
             records.Average(r => r.Tags.Count));
     }
 

@@ -65,7 +65,7 @@ public static class ListDesignReport
             renditions. Pages of {ListingWorkload.PageSize} + 1 items (the one extra tells the API whether a next page exists); "deep" starts
             halfway down the filter's matches (not at its end, where a sharded route's shards are nearly exhausted and read less). Every page returned the same images, with the same fields, from both designs.
 
-            Capacity: every request of both designs went through one pricer (`CapacityPricer`). Reads are dynalite's own
+            Capacity: every request of both designs went through one meter (`CapacityMeter`, which the tests price requests with too). Reads are dynalite's own
             `ReturnConsumedCapacity`, which does price a Query of an index by the projected entries it reads (summed, then
             rounded up to 4 KB, halved for an eventually consistent read) and a `BatchGetItem` item by item (rounded up to 4 KB
             each, consistent); a Query is charged at least 0.5 RRU, as DynamoDB does (dynalite charges an empty one nothing).

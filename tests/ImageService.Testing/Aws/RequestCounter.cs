@@ -20,6 +20,9 @@ public sealed class RequestCounter : HttpClientFactory
 
     public int CountOf(string operation) => operations.Count(o => o == operation);
 
+    /// <summary>The requests since the last <see cref="Reset"/>, counted by operation: the shape <see cref="RequestCostModel"/> counts in.</summary>
+    public Dictionary<string, int> ByOperation() => operations.GroupBy(o => o).ToDictionary(g => g.Key, g => g.Count());
+
     /// <summary>When set, also prices every DynamoDB request in capacity units (see <see cref="CapacityMeter"/>).</summary>
     public CapacityMeter? Capacity { get; init; }
 
