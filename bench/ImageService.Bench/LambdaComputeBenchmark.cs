@@ -1,9 +1,5 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using ImageService.Storage.Aws;
-using ImageService.Testing;
 using ImageService.Testing.Aws;
 
 namespace ImageService.Bench;
@@ -57,10 +53,9 @@ public static class LambdaComputeBenchmark
         {
             var bucket = await emulators.CreateBucketAsync();
             var table = await emulators.CreateTableAsync();
-            var environment = LambdaEnvironment(function, emulators, bucket, table, out var address);
-            await using var service = await ServiceProcess.StartWithEnvironmentAsync(publish, function.Handler, environment, address,
-                function.ReadinessPath, cancellationToken);
-            using var client = new LambdaComputeClient(address);
+            await using var service = await ServiceProcess.StartAsync(publish, function.Handler, LambdaEnvironment(function, emulators, bucket, table),
+                function.ReadinessPath);
+            using var client = new LambdaComputeClient(service.Address);
             var run = new LambdaComputeRun(service, client, plan, measured, cancellationToken);
 
             Console.WriteLine($"compute: warming up the service in Lambda mode ({plan.Warmups} of each small action)");
@@ -84,18 +79,14 @@ public static class LambdaComputeBenchmark
 
     /// <summary>The function's environment as deploy/template.yaml gives it, and what CloudFormation and the Lambda runtime
     /// would fill in, pointed at the emulators.</summary>
-    private static Dictionary<string, string> LambdaEnvironment(LambdaFunction function, AwsEmulators emulators, string bucket, string table, out Uri address)
+    private static Dictionary<string, string> LambdaEnvironment(LambdaFunction function, AwsEmulators emulators, string bucket, string table)
     {
         var environment = function.EnvironmentOn(emulators, bucket, table);
-        // A free port instead of the adapter's 8080, which another run on this machine may hold.
-        var port = Loopback.FreePort();
-        environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         // One client uploads and edits far faster than a person: the per-user and per-address limits would refuse it.
         environment["RateLimits__UploadsPerMinutePerUser"] = "100000";
         environment["RateLimits__UploadsPerMinutePerAddress"] = "100000";
         environment["RateLimits__EditsPerMinutePerUser"] = "100000";
         environment["RateLimits__EditsPerMinutePerAddress"] = "100000";
-        address = new Uri($"http://127.0.0.1:{port}/");
         return environment;
     }
 

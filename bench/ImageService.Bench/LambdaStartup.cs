@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using ImageService.Testing;
 using ImageService.Testing.Aws;
 
 namespace ImageService.Bench;
@@ -34,7 +33,7 @@ internal static class LambdaStartup
         var warmUploads = new List<double>();
         for (var i = 0; i < starts; i++)
         {
-            await using (var app = await StartAsync(serviceFolder, function.Handler, environment, function.ReadinessPath))
+            await using (var app = await ServiceProcess.StartAsync(serviceFolder, function.Handler, environment, function.ReadinessPath))
             {
                 service.Add((app.StartToReady.TotalMilliseconds, app.MemoryMiB()));
                 using var client = new HttpClient { BaseAddress = app.Address };
@@ -45,25 +44,13 @@ internal static class LambdaStartup
                 }
             }
 
-            await using (var empty = await StartAsync(floorFolder, "MinimalApi", environment, function.ReadinessPath))
+            await using (var empty = await ServiceProcess.StartAsync(floorFolder, "MinimalApi", environment, function.ReadinessPath))
             {
                 floor.Add((empty.StartToReady.TotalMilliseconds, empty.MemoryMiB()));
             }
         }
 
         return new Result(StartupBenchmark.Run.Of(service), StartupBenchmark.Run.Of(floor), Stats.Median(firstUploads), Stats.Median(warmUploads));
-    }
-
-    /// <summary>On a free port rather than the template's 8080, which another process on this machine may hold.</summary>
-    private static Task<ServiceProcess> StartAsync(string folder, string executable, Dictionary<string, string> environment, string readinessPath)
-    {
-        var port = Loopback.FreePort();
-        var onPort = new Dictionary<string, string>(environment)
-        {
-            ["AWS_LWA_PORT"] = $"{port}",
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-        };
-        return ServiceProcess.StartAsync(folder, executable, onPort, port, readinessPath);
     }
 
     private static async Task<double> UploadAsync(HttpClient client, byte[] photo)

@@ -8,7 +8,7 @@ namespace ImageService.Bench;
 /// The published service running as its own process, as it runs in production, so the benchmarks can read its
 /// CPU time and memory from /proc without counting the load generator's.
 /// </summary>
-public sealed partial class ServiceProcess : IAsyncDisposable
+public sealed class ServiceProcess : IAsyncDisposable
 {
     private static readonly double TicksPerSecond = ClockTicks();
     private static readonly HashSet<(string Project, PublishKind Kind)> Published = [];
@@ -64,33 +64,39 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="executable"/> in <paramref name="folder"/> with only <paramref name="environment"/> as its
-    /// configuration, listening on <paramref name="port"/>, as the Lambda Web Adapter does, and waits for the first 200 of
-    /// <paramref name="readinessPath"/>.
+    /// configuration, as the Lambda Web Adapter does, and waits for the first 200 of <paramref name="readinessPath"/>; on
+    /// a free port rather than the adapter's 8080, which another process on this machine may hold.
     /// </summary>
-    public static Task<ServiceProcess> StartAsync(string folder, string executable, IReadOnlyDictionary<string, string> environment, int port, string readinessPath)
+    public static Task<ServiceProcess> StartAsync(string folder, string executable, IReadOnlyDictionary<string, string> environment, string readinessPath)
     {
+        var port = ImageService.Testing.Loopback.FreePort();
         var start = new ProcessStartInfo(Path.Combine(folder, executable)) { WorkingDirectory = folder };
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
         }
 
+        start.Environment["AWS_LWA_PORT"] = $"{port}";
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         return LaunchAsync(start, port, readinessPath.TrimStart('/'));
     }
 
     private static async Task<ServiceProcess> LaunchAsync(ProcessStartInfo start, int port, string readinessPath)
     {
         start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         var clock = Stopwatch.StartNew();
         var process = Process.Start(start)!;
+        // Drained so a chatty log cannot fill the pipe and stall the service; the errors kept for the message if it dies.
         _ = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
         var address = new Uri($"http://127.0.0.1:{port}/");
         using var client = new HttpClient();
         while (true)
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"{start.FileName} exited with code {process.ExitCode} before it was ready");
+                throw new InvalidOperationException($"{start.FileName} exited with code {process.ExitCode} before it was ready:\n{await errors}");
             }
 
             try
