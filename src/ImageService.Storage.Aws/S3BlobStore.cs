@@ -56,7 +56,7 @@ public sealed class S3BlobStore(IAmazonS3 s3, AwsStorageOptions options) : IBlob
             return false;
         }
 
-        await AwsFailures.Guard(Store, () => s3.DeleteObjectAsync(options.Bucket, key, cancellationToken));
+        await RemoveAsync(key, cancellationToken);
         return true;
     }
 
