@@ -1,3 +1,4 @@
+using ImageService.Storage.Aws;
 using ImageService.Testing.Aws;
 
 namespace ImageService.Bench;
@@ -17,9 +18,6 @@ public sealed record IoAllowance(int DynamoDbRoundTrips, int S3RoundTrips, long 
 
     /// <summary>Bytes to or from S3 within the region, per stream: an assumption (about 100 MB/s), not an AWS figure.</summary>
     public const double BytesPerMs = 100_000;
-
-    /// <summary>The shards of the "all" and tag indexes: the service's default, as RequestCostTests counts them.</summary>
-    public const int Shards = 4;
 
     public double Milliseconds => (DynamoDbRoundTrips * DynamoDbMs) + (S3RoundTrips * S3Ms) + (Bytes / BytesPerMs);
 
@@ -45,7 +43,7 @@ public sealed record IoAllowance(int DynamoDbRoundTrips, int S3RoundTrips, long 
 
     public static IoAllowance View() => Of(RequestCostModel.View());
 
-    public static IoAllowance ListPage() => Of(RequestCostModel.ListPage(Shards), concurrent: Shards - 1);
+    public static IoAllowance ListPage() => Of(RequestCostModel.ListPage(DynamoDbKeys.DefaultShards), concurrent: DynamoDbKeys.DefaultShards - 1);
 
     public static IoAllowance ListPageByUser() => Of(RequestCostModel.ListPageOfOnePartition());
 
