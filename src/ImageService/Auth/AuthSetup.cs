@@ -11,29 +11,20 @@ internal static class AuthSetup
     public const string WritePolicy = "writer";
 
     /// <summary>
-    /// JWT bearer authentication, configured from <see cref="AuthOptions"/> when the container is built, and
+    /// JWT bearer authentication, configured from <see cref="AuthOptions"/> as it is registered, and
     /// a write policy that lets anyone through in <c>None</c> mode and only signed-in callers in <c>Jwt</c> mode.
     /// </summary>
     public static WebApplicationBuilder AddApiAuth(this WebApplicationBuilder builder)
     {
-        builder.AddValidated<AuthOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(AuthOptions.Section));
+        var auth = builder.AddValidated(builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>(), o => o.Validate());
         builder.Services.AddAuthentication().AddJwtBearer();
         SkipDataProtectionKeyRing(builder.Services);
-        builder.Services.AddOptions<AuthenticationOptions>().Configure<AuthOptions>((authentication, auth) =>
+        // In None mode the handler stays unconfigured: it validates nothing and the write policy lets everyone in.
+        if (auth.Mode == AuthMode.Jwt)
         {
-            if (auth.Mode == AuthMode.Jwt)
-            {
-                authentication.DefaultScheme = JwtBearerDefaults.AuthenticationScheme;
-            }
-        });
-        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<AuthOptions>((jwt, auth) =>
-        {
-            // In None mode the handler stays unconfigured: it validates nothing and the write policy lets everyone in.
-            if (auth.Mode == AuthMode.Jwt)
-            {
-                Configure(jwt, auth.Jwt);
-            }
-        });
+            builder.Services.Configure<AuthenticationOptions>(authentication => authentication.DefaultScheme = JwtBearerDefaults.AuthenticationScheme);
+            builder.Services.Configure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, jwt => Configure(jwt, auth.Jwt));
+        }
         builder.Services.AddAuthorizationBuilder().AddPolicy(WritePolicy, policy => policy.RequireAssertion(context =>
             context.Resource is HttpContext http
             && (http.RequestServices.GetRequiredService<AuthOptions>().Mode == AuthMode.None || http.User.Identity?.IsAuthenticated == true)));

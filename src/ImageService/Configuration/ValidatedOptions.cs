@@ -1,30 +1,33 @@
-using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 
 namespace ImageService.Configuration;
 
-/// <summary>Binds an options class to its section and stops the process at start when a setting is wrong,
-/// with a message that names the key.</summary>
+/// <summary>Registers a settings class and stops the process at start when a setting is wrong, with a message that
+/// names the key.</summary>
+/// <remarks>
+/// Bound and checked as it is registered, not through <c>IOptions&lt;T&gt;</c> and <c>ValidateOnStart</c>: the options
+/// machinery makes a handful of generic types for every settings class (manager, factory, monitor, cache, the lists of
+/// its configure and validate steps), which the container builds at start by reflection, and a Native AOT process
+/// builds at run time with its type loader. For fourteen classes that was about a third of the Native AOT package's own
+/// start-up (BENCHMARKS.md, section 5). Nothing here reloads settings, so the options machinery bought nothing.
+/// </remarks>
 internal static class ValidatedOptions
 {
-    /// <summary>Registers the validator and the options value; the caller binds the returned builder with
-    /// <c>.Bind(section)</c>, where the type is concrete so the configuration binding generator (AOT) can bind it.</summary>
-    public static OptionsBuilder<T> AddValidated<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(
-        this WebApplicationBuilder builder, Func<T, IEnumerable<string>> validate)
-        where T : class
+    /// <summary>Registers <paramref name="bound"/> (a new <typeparamref name="T"/> when its section is absent) as the
+    /// singleton, or throws when <paramref name="validate"/> finds anything wrong. The caller binds it with
+    /// <c>GetSection(…).Get&lt;T&gt;()</c>, where the type is concrete, so that the configuration binding generator
+    /// binds it under Native AOT.</summary>
+    public static T AddValidated<T>(this WebApplicationBuilder builder, T? bound, Func<T, IEnumerable<string>> validate)
+        where T : class, new()
     {
-        builder.Services.AddSingleton<IValidateOptions<T>>(new Validator<T>(validate));
-        builder.Services.AddSingleton(services => services.GetRequiredService<IOptions<T>>().Value);
-        return builder.Services.AddOptions<T>().ValidateOnStart();
-    }
-
-    private sealed class Validator<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T>
-        where T : class
-    {
-        public ValidateOptionsResult Validate(string? name, T options)
+        var value = bound ?? new T();
+        var failures = validate(value).ToList();
+        if (failures.Count > 0)
         {
-            var failures = validate(options).ToList();
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+            throw new OptionsValidationException(Options.DefaultName, typeof(T), failures);
         }
+
+        builder.Services.AddSingleton(value);
+        return value;
     }
 }

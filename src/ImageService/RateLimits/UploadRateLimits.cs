@@ -58,7 +58,7 @@ internal static class UploadRateLimits
     /// problem with Retry-After.</summary>
     public static WebApplicationBuilder AddUploadRateLimits(this WebApplicationBuilder builder)
     {
-        builder.AddValidated<UploadRateLimitOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(UploadRateLimitOptions.Section));
+        builder.AddValidated(builder.Configuration.GetSection(UploadRateLimitOptions.Section).Get<UploadRateLimitOptions>(), o => o.Validate());
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

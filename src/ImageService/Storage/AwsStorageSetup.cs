@@ -15,7 +15,7 @@ internal static class AwsStorageSetup
     public static void AddAwsStorage(this WebApplicationBuilder builder)
     {
         // Registered, and so validated, only when AWS is the chosen backend.
-        builder.AddValidated<AwsStorageOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(AwsStorageOptions.Section));
+        builder.AddValidated(builder.Configuration.GetSection(AwsStorageOptions.Section).Get<AwsStorageOptions>(), o => o.Validate());
         builder.Services.AddSingleton<IAmazonS3>(services =>
             CreateS3(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<AwsStorageOptions>()));
         builder.Services.AddSingleton<IAmazonDynamoDB>(services => CreateDynamoDb(services.GetRequiredService<IConfiguration>()));

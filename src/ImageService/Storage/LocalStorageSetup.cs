@@ -9,7 +9,7 @@ internal static class LocalStorageSetup
 {
     public static void AddLocalStorage(this WebApplicationBuilder builder)
     {
-        builder.AddValidated<LocalStorageOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(LocalStorageOptions.Section));
+        builder.AddValidated(builder.Configuration.GetSection(LocalStorageOptions.Section).Get<LocalStorageOptions>(), o => o.Validate());
         var contentRoot = builder.Environment.ContentRootPath;
         builder.Services.AddSingleton(services =>
             new LocalStorageRoot(System.IO.Path.GetFullPath(services.GetRequiredService<LocalStorageOptions>().Root, contentRoot)));

@@ -11,15 +11,14 @@ internal static class StorageSetup
     /// </summary>
     public static WebApplicationBuilder AddImageStorage(this WebApplicationBuilder builder)
     {
-        var section = builder.Configuration.GetSection(StorageOptions.Section);
-        builder.AddValidated<StorageOptions>(o => o.Validate()).Bind(section);
-        if ((section.Get<StorageOptions>() ?? new()).IsAws)
+        var storage = builder.AddValidated(builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>(), o => o.Validate());
+        if (storage.IsAws)
         {
             builder.AddAwsStorage();
         }
         else
         {
-            builder.AddLocalStorage(); // also for an unknown provider, which the validation above stops at start
+            builder.AddLocalStorage();
         }
 
         builder.Services.AddHealthChecks()

@@ -11,7 +11,7 @@ internal static class SweeperSetup
     /// <summary>The sweeper and its settings; <paramref name="background"/> is false for the one-off <c>sweep</c> command, which runs no background sweeper.</summary>
     public static WebApplicationBuilder AddSweeper(this WebApplicationBuilder builder, bool background)
     {
-        builder.AddValidated<SweeperOptions>(o => o.Validate(background)).Bind(builder.Configuration.GetSection(SweeperOptions.Section));
+        builder.AddValidated(builder.Configuration.GetSection(SweeperOptions.Section).Get<SweeperOptions>(), o => o.Validate(background));
         builder.Services.AddSingleton<ImageSweeper>();
         builder.Services.AddSingleton<PlaceholderBackfill>();
         builder.Services.AddSingleton<RoutineSweep>();

@@ -17,7 +17,7 @@ internal static class WebAppSetup
         // The files are found from the build output too (the tests' processes, `dotnet ImageService.dll`), not only in
         // Development; a publish copies them next to the app, where this finds no manifest and changes nothing.
         builder.WebHost.UseStaticWebAssets();
-        builder.AddValidated<WebAppOptions>(o => o.Validate()).Bind(builder.Configuration.GetSection(WebAppOptions.Section));
+        builder.AddValidated(builder.Configuration.GetSection(WebAppOptions.Section).Get<WebAppOptions>(), o => o.Validate());
         builder.Services.AddSingleton<WebAppPage>();
         builder.Services.AddSingleton<WebAppSignIn>();
         return builder;
