@@ -92,14 +92,14 @@ public static class StartupBenchmark
             | (context) Native AOT vs the empty app with Native AOT | {Ratio(PublishKind.NativeAot)} | — |
 
             Every figure is bounded below by the framework: the empty app, published the same way, needs the time in
-            its row before it has done anything of ours. What the service adds is its own start-up: about a dozen
-            validated options types, authentication, rate limiting, OpenAPI, problem details, the sweeper, and the
-            SQLite index and idempotency store opened and migrated. The default publish is self-contained and trimmed,
-            and compiles the app and the framework into one composite ReadyToRun image, so calls and generic
-            instantiations that cross assemblies are precompiled too; framework-dependent, each assembly is precompiled
-            alone and the rest is JIT-compiled at start. Under Native AOT most of what remains is the
-            dependency-injection container building generic types (options, loggers) at run time. Native AOT is the
-            fastest start where cold starts matter most (Lambda: docs/deployment.md).
+            its row before it has done anything of ours. What the service adds is its own start-up: fourteen settings
+            classes bound and checked, authentication, rate limiting, OpenAPI, problem details, the web app's files,
+            and the SQLite index and idempotency store opened and migrated. The default publish is self-contained and
+            trimmed, and compiles the app and the framework into one composite ReadyToRun image, so calls and generic
+            instantiations that cross assemblies are precompiled too; framework-dependent, each assembly is
+            precompiled alone and the rest is JIT-compiled at start. Native AOT is the fastest start where cold starts
+            matter most (Lambda: docs/deployment.md). The service uses the slim web host (`CreateSlimBuilder`: no
+            HTTPS or HTTP/3 in Kestrel); the empty app keeps the default one (`CreateBuilder`), the template's.
 
             **On Lambda (AWS engine).** The published app started as the Lambda Web Adapter starts it: the handler
             and function environment of `deploy/template.yaml` for the package's choice (`Package`; `AuthMode=None`),
@@ -118,23 +118,33 @@ public static class StartupBenchmark
             | first `POST /images` after start vs a warm one, default package, at most 1.5 × | {LambdaTarget(PublishKind.ReadyToRun, UploadRatio)} |
             | first `POST /images` after start vs a warm one, Native AOT, at most 1.5 × | {LambdaTarget(PublishKind.NativeAot, UploadRatio)} |
 
-            Where the default package's time goes on the AWS engine (found with timestamps and
-            `System.Runtime.JitInfo` while working on it): by the first answer of `/health/live` about 500 methods
-            have been JIT-compiled despite the composite image (about 55 ms of JIT: generic instantiations over
-            shared types, the dependency-injection container's and options' reflection stubs, and hot methods
-            compiled again at tier 1), and the first upload adds about 500 more (about 35 ms) — async state machines
-            of `HttpClient` and the AWS SDK, routing's emitted jump table — besides the SDK's first request to each
-            store (client construction, credentials from the environment, endpoint resolution, signing, marshalling:
-            50–90 ms for one request to each); under Native AOT, where nothing is compiled at run time, the first
-            upload is within a few per cent of a warm one. Start-up on a quiet machine: runtime to `Main` about
-            32 ms and the builder 36 ms (the empty app pays both), the services registered and built 20 ms, the
-            pipeline's `Use`/`Map` calls 30 ms (the web app's part about 20: `MapStaticAssets` reading its manifest
-            and the page rendered), options validated 7 ms, hosted services 3 ms, and the web host (request
-            pipeline built, Kestrel listening) 30 ms. What was removed: the profile-guided tier (`TieredPGO` off in
-            `build/Publish.props`, for the empty app too), and the storage clients at start (the page's signer and
-            the disabled sweeper no longer build them). A background warm-up of the stores' first requests and libvips was
-            tried and dropped: begun when the server started, it delayed readiness; begun after the first answer of
-            `/health/live`, it ran beside the first upload and did not shorten it.
+            Where the time goes in Lambda mode (timestamps at each step of `Program.cs` and of the host's start, on a
+            quiet machine, Native AOT, the service against the empty app): process start to `Main` 10.4 against
+            4.4 ms (an image of 30 MB to map and rehydrate instead of 15 MB, and libvips loaded and initialised by
+            NetVips' module initializer, which Native AOT runs before `Main`: about 2 ms); the builder and the
+            container 8.7 against 7.5; the pipeline's `Use`/`Map` calls 4.0 against 0.5 (the static-asset manifest,
+            the API reference, health checks); the host's start 11.8 against 4.9 (the middleware built by reflection,
+            exception handler, authentication, authorization and rate limiter, each resolving options and logger
+            types that the type loader builds at run time, and the hosted services); the first answer 3.8 against
+            2.0 (a route table of about 100 endpoints, most of them the web app's files and their compressed
+            variants). The default package adds the JIT: about 480 methods before the first answer despite the
+            composite image, and in the first upload about 390 more, 257 of them the boxes of async methods
+            suspending for the first time (`AsyncStateMachineBox<TResult, TStateMachine>` of about 50 methods of the
+            AWS SDK, `HttpClient` and ours), which crossgen compiles ahead of time only from a profile of a run (a
+            `.mibc` file, made by `dotnet-pgo`, which this machine's package registry lacks); under Native AOT the
+            first upload is within 10 % of a warm one, which places that penalty in the JIT and type loading, not in
+            the network.
+
+            What was removed: the settings no longer go through `IOptions<T>` and `ValidateOnStart` (about eight
+            generic types a settings class, built at run time: Native AOT from 50 to 40 ms, the default package
+            about 5 ms), the slim host (about 1 ms), the web page rendered on its first request, the sweeper's and the
+            health-check publisher's hosted services not registered where they do nothing, the storage clients not
+            built at start, and the profile-guided tier of the JIT (`TieredPGO` off in `build/Publish.props`, for the
+            empty app too). Tried and dropped: a background warm-up of the stores' first requests and libvips (begun
+            with the server it delayed readiness; begun after the first answer of `/health/live` it ran beside the
+            first upload and did not shorten it); Native AOT without dehydrated data (`IlcDehydrate=false`: 1.3 ms
+            faster for 17 MB more); the JIT's tiering knobs (`TieredCompilation` off, a longer call-counting delay)
+            and a non-concurrent GC, none of which moved the first upload or the start.
             """));
     }
 

@@ -18,7 +18,10 @@ internal static class AuthSetup
     {
         var auth = builder.AddValidated(builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>(), o => o.Validate());
         builder.Services.AddAuthentication().AddJwtBearer();
-        SkipDataProtectionKeyRing(builder.Services);
+        // AddAuthentication also registers ASP.NET Data Protection, whose hosted service reads (or creates) a key ring
+        // under the home folder at every start: file reads, XML parsing and crypto set-up on the cold-start path. Bearer
+        // tokens never use it; Data Protection itself stays registered and would load its keys on first use.
+        builder.Services.RemoveHostedService("DataProtectionHostedService");
         // In None mode the handler stays unconfigured: it validates nothing and the write policy lets everyone in.
         if (auth.Mode == AuthMode.Jwt)
         {
@@ -29,21 +32,6 @@ internal static class AuthSetup
             context.Resource is HttpContext http
             && (http.RequestServices.GetRequiredService<AuthOptions>().Mode == AuthMode.None || http.User.Identity?.IsAuthenticated == true)));
         return builder;
-    }
-
-    /// <summary>
-    /// AddAuthentication also registers ASP.NET Data Protection, whose hosted service reads (or creates) a key ring
-    /// under the home folder at every start: file reads, XML parsing and crypto set-up on the cold-start path.
-    /// Bearer tokens never use it, so the eager load goes; Data Protection itself stays registered and would load
-    /// its keys on first use.
-    /// </summary>
-    private static void SkipDataProtectionKeyRing(IServiceCollection services)
-    {
-        var loader = services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == "DataProtectionHostedService");
-        if (loader is not null)
-        {
-            services.Remove(loader);
-        }
     }
 
     private static void Configure(JwtBearerOptions jwt, JwtSettings settings)

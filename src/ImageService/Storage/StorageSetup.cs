@@ -24,6 +24,8 @@ internal static class StorageSetup
         builder.Services.AddHealthChecks()
             .AddCheck<StoreHealthCheck<IBlobStore>>("blob_store", tags: ["ready"])
             .AddCheck<StoreHealthCheck<IImageIndex>>("image_index", tags: ["ready"]);
+        // Health is asked for (/health/live, /health/ready), never pushed: no publisher, so nothing for its timer to run.
+        builder.Services.RemoveHostedService("HealthCheckPublisherHostedService");
         return builder;
     }
 }

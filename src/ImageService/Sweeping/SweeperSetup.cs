@@ -11,11 +11,15 @@ internal static class SweeperSetup
     /// <summary>The sweeper and its settings; <paramref name="background"/> is false for the one-off <c>sweep</c> command, which runs no background sweeper.</summary>
     public static WebApplicationBuilder AddSweeper(this WebApplicationBuilder builder, bool background)
     {
-        builder.AddValidated(builder.Configuration.GetSection(SweeperOptions.Section).Get<SweeperOptions>(), o => o.Validate(background));
+        var sweeper = builder.AddValidated(builder.Configuration.GetSection(SweeperOptions.Section).Get<SweeperOptions>(), o => o.Validate(background));
         builder.Services.AddSingleton<ImageSweeper>();
         builder.Services.AddSingleton<PlaceholderBackfill>();
         builder.Services.AddSingleton<RoutineSweep>();
-        builder.Services.AddHostedService<SweeperService>();
+        if (background && sweeper.Enabled)
+        {
+            builder.Services.AddHostedService<SweeperService>();
+        }
+
         return builder;
     }
 
@@ -67,17 +71,12 @@ internal static class SweeperSetup
 
 /// <summary>Runs the routine sweep (the staging areas, then the stores; never the full reconciliation) every
 /// <see cref="SweeperOptions.IntervalSeconds"/> while the web process runs.</summary>
-/// <remarks>The sweep and the stores under it are resolved only when it is enabled: on Lambda it is not (the schedule
-/// posts to /events), and building the storage clients there would hold up readiness.</remarks>
+/// <remarks>Registered only when it is enabled: on Lambda it is not (the schedule posts to /events), and neither it nor
+/// the stores under the sweep are built there.</remarks>
 internal sealed class SweeperService(IServiceProvider services, SweeperOptions options, ILogger<SweeperService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!options.Enabled)
-        {
-            return;
-        }
-
         var sweep = services.GetRequiredService<RoutineSweep>();
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.IntervalSeconds));
         while (await timer.WaitForNextTickAsync(stoppingToken))
