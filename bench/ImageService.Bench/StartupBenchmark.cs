@@ -98,8 +98,7 @@ public static class StartupBenchmark
             trimmed, and compiles the app and the framework into one composite ReadyToRun image, so calls and generic
             instantiations that cross assemblies are precompiled too; framework-dependent, each assembly is
             precompiled alone and the rest is JIT-compiled at start. Native AOT is the fastest start where cold starts
-            matter most (Lambda: docs/deployment.md). The service uses the slim web host (`CreateSlimBuilder`: no
-            HTTPS or HTTP/3 in Kestrel); the empty app keeps the default one (`CreateBuilder`), the template's.
+            matter most (Lambda: docs/deployment.md).
 
             **On Lambda (AWS engine).** The published app started as the Lambda Web Adapter starts it: the handler
             and function environment of `deploy/template.yaml` for the package's choice (`Package`; `AuthMode=None`),
@@ -141,14 +140,16 @@ public static class StartupBenchmark
 
             What was removed: the settings no longer go through `IOptions<T>` and `ValidateOnStart` (about eight
             generic types a settings class, built at run time: Native AOT from 50 to 40 ms, the default package
-            about 5 ms), the slim host (about 1 ms), the web page rendered on its first request, the sweeper's and the
-            health-check publisher's hosted services not registered where they do nothing, the storage clients not
-            built at start, and the profile-guided tier of the JIT (`TieredPGO` off in `build/Publish.props`, for the
-            empty app too). Tried and dropped: a background warm-up of the stores' first requests and libvips (begun
-            with the server it delayed readiness; begun after the first answer of `/health/live` it ran beside the
-            first upload and did not shorten it); Native AOT without dehydrated data (`IlcDehydrate=false`: 1.3 ms
-            faster for 17 MB more); the JIT's tiering knobs (`TieredCompilation` off, a longer call-counting delay)
-            and a non-concurrent GC, none of which moved the first upload or the start.
+            about 5 ms), the sweeper's and the health-check publisher's hosted services are not registered where
+            they do nothing, the storage clients are not built at start, and the profile-guided tier of the JIT is
+            off (`TieredPGO` in `build/Publish.props`, for the empty app too). Tried and dropped: a background
+            warm-up of the stores' first requests and libvips (begun with the server it delayed readiness; begun
+            after the first answer of `/health/live` it ran beside the first upload and did not shorten it); the
+            slim web host (`CreateSlimBuilder`, about 1 ms, but it ignores the console log format setting and drops
+            HTTPS in Kestrel) and the web page rendered on its first request (no gain that could be measured, and a
+            broken page would no longer stop the start); Native AOT without dehydrated data (`IlcDehydrate=false`:
+            1.3 ms faster for 17 MB more); the JIT's tiering knobs (`TieredCompilation` off, a longer call-counting
+            delay) and a non-concurrent GC, none of which moved the first upload or the start.
             """));
     }
 

@@ -15,7 +15,7 @@ using ImageService.Uploads;
 using ImageService.WebApp;
 
 var sweep = SweepCommand.Parse(args);
-var builder = WebApplication.CreateSlimBuilder(sweep?.SettingArgs ?? args);
+var builder = WebApplication.CreateBuilder(sweep?.SettingArgs ?? args);
 
 builder.AddApiConventions();
 builder.AddApiErrors();

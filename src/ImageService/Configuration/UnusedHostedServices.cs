@@ -6,7 +6,7 @@ internal static class UnusedHostedServices
 {
     public static void RemoveHostedService(this IServiceCollection services, string implementationName)
     {
-        var registration = services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType?.Name == implementationName);
+        var registration = services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService) && !d.IsKeyedService && d.ImplementationType?.Name == implementationName);
         if (registration is not null)
         {
             services.Remove(registration);

@@ -13,15 +13,15 @@ namespace ImageService.WebApp;
 /// and a Content-Security-Policy that lets the page run only the service's own scripts (no inline script but that
 /// import map, by its hash) and reach only the service, storage and, in <c>Jwt</c> mode, the token endpoint.
 /// </summary>
-/// <remarks>The assets' routes are learnt at start; the page itself, its policy's parts (the import map's hash, the
-/// signer, which on the AWS engine is the S3 client, and the sign-in) are made on the first page, so that readiness
-/// waits for none of them (BENCHMARKS.md, section 5).</remarks>
-internal sealed class WebAppPage(IServiceProvider services, ILogger<WebAppPage> logger)
+/// <remarks>The signer is resolved on the first page, not when the page is rendered at start: on the AWS engine it is
+/// the S3 client, whose construction readiness need not wait for.</remarks>
+internal sealed class WebAppPage(IServiceProvider services, WebAppSignIn signIn, ILogger<WebAppPage> logger)
 {
     private const string ShellResource = "ImageService.WebApp.index.html";
 
     private Dictionary<string, string> routes = new(StringComparer.Ordinal);
-    private Lazy<(string Html, string ImportMapHash)>? page;
+    private string? html;
+    private string? importMapHash;
     private string[]? storageOrigins;
 
     /// <summary>Learns the fingerprinted route of every asset (label <c>js/app.js</c> → route <c>js/app.1a2b3c.js</c>).</summary>
@@ -44,12 +44,13 @@ internal sealed class WebAppPage(IServiceProvider services, ILogger<WebAppPage> 
             return;
         }
 
-        page = new(Render);
+        // Rendered now, so that a broken page stops nothing later and costs no first request.
+        html = Render(out importMapHash);
     }
 
     public async Task WriteAsync(HttpContext http, CancellationToken cancellationToken)
     {
-        if (page is null)
+        if (html is not { } page)
         {
             await Results.Problem(
                 statusCode: StatusCodes.Status503ServiceUnavailable,
@@ -60,17 +61,16 @@ internal sealed class WebAppPage(IServiceProvider services, ILogger<WebAppPage> 
         }
 
         var headers = http.Response.Headers;
-        var (html, importMapHash) = page.Value;
-        headers.ContentSecurityPolicy = await PolicyAsync(importMapHash, cancellationToken);
+        headers.ContentSecurityPolicy = await PolicyAsync(cancellationToken);
         headers.CacheControl = "no-cache";
         headers["Referrer-Policy"] = "same-origin";
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
         headers.XFrameOptions = "DENY";
         http.Response.ContentType = "text/html; charset=utf-8";
-        await http.Response.WriteAsync(html, cancellationToken);
+        await http.Response.WriteAsync(page, cancellationToken);
     }
 
-    private (string Html, string ImportMapHash) Render()
+    private string Render(out string hash)
     {
         string text;
         using (var stream = typeof(WebAppPage).Assembly.GetManifestResourceStream(ShellResource)
@@ -90,7 +90,7 @@ internal sealed class WebAppPage(IServiceProvider services, ILogger<WebAppPage> 
             .OrderBy(r => r.Key, StringComparer.Ordinal)
             .ToDictionary(r => "/" + r.Key, r => "/" + r.Value);
         var map = "{\"imports\":" + JsonSerializer.Serialize(imports, WebAppJsonContext.Default.DictionaryStringString) + "}";
-        var hash = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(map)));
+        hash = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(map)));
         const string Marker = "<!-- import map -->";
         if (!text.Contains(Marker, StringComparison.Ordinal))
         {
@@ -99,14 +99,14 @@ internal sealed class WebAppPage(IServiceProvider services, ILogger<WebAppPage> 
 
         // Every module is fetched at once instead of as each import is found, one level after another.
         var preloads = string.Concat(imports.Values.Select(route => $"\n  <link rel=\"modulepreload\" href=\"{route}\">"));
-        return (text.Replace(Marker, $"<script type=\"importmap\">{map}</script>{preloads}", StringComparison.Ordinal), hash);
+        return text.Replace(Marker, $"<script type=\"importmap\">{map}</script>{preloads}", StringComparison.Ordinal);
     }
 
-    private async Task<string> PolicyAsync(string importMapHash, CancellationToken cancellationToken)
+    private async Task<string> PolicyAsync(CancellationToken cancellationToken)
     {
         var storage = storageOrigins ??= await StorageOriginsAsync(cancellationToken);
         storage ??= [];
-        var tokenOrigin = await services.GetRequiredService<WebAppSignIn>().TokenOriginAsync(cancellationToken);
+        var tokenOrigin = await signIn.TokenOriginAsync(cancellationToken);
         var images = string.Join(' ', ["'self'", "data:", "blob:", .. storage]);
         var connect = string.Join(' ', ["'self'", .. storage, .. tokenOrigin is null ? [] : new[] { tokenOrigin }]);
         return $"default-src 'none'; script-src 'self' 'sha256-{importMapHash}'; style-src 'self'; img-src {images}; " +
