@@ -56,7 +56,7 @@ public sealed class LambdaComputeReport(
 
             The published service (the default package: self-contained, trimmed, composite ReadyToRun) started in Lambda
             mode — the environment of `ImageFunction` in `deploy/template.yaml` with its parameters at their defaults
-            ({billing.MemoryMb} MB, `Processing__MaxConcurrentImages=1`, `Limits__MaxUploadBytes={maxUploadBytes}`), with
+            ({billing.MemoryMb} MB, `Processing__MaxConcurrentImages=1`, `Processing__InMemoryDecodeBytes=268435456`, `Limits__MaxUploadBytes={maxUploadBytes}`), with
             AuthMode None (a Jwt function needs a Cognito pool; the token check is not in these figures), rate limits
             raised, and its own port instead of the adapter's 8080 — against s3rver and dynalite, as its own process.
             After a warm-up (every photo once by each path, and each small action a few times), every action was sent

@@ -27,6 +27,7 @@ public static class ProcessingBenchmark
         var sharp = new List<double>();
         var pillow = new List<double>();
         var pillowVersion = "";
+        var quality = new List<RenditionQuality.Row>();
         var load = new List<double> { LoadAverage() };
         // Image by image, the peers right after ours: whatever else the machine does at that moment weighs on all of them.
         foreach (var image in images)
@@ -38,6 +39,7 @@ public static class ProcessingBenchmark
             var (version, pillowResults) = await PillowPeer.RunAsync(options, [image], options.Repeats, CancellationToken.None);
             pillowVersion = version;
             pillow.Add(pillowResults[image].CpuMs / 1000);
+            quality.Add(await RenditionQuality.MeasureAsync(image, variants, options.Repeats));
             load.Add(LoadAverage());
         }
 
@@ -75,7 +77,8 @@ public static class ProcessingBenchmark
             service writes them (one Node process per image, its first run untimed). vipsthumbnail (Debian libvips-tools {CliVersion()}): three commands. Floor: one NetVips
             `Thumbnail` to the display size, encoded. Pillow {pillowVersion} (Debian's python3-pil, `bench/peers/pillow_variants.py`):
             the same three renditions from one decode, as a hand-written Python Lambda makes them (EXIF orientation
-            applied, JPEG q90, WebP q80 within 1080 × 1350, centre-cropped WebP q75 320 × 320 from the display one),
+            applied, JPEG q90, or PNG at zlib level 6 for a PNG source, which the service and sharp keep lossless too; WebP q80
+            within 1080 × 1350, centre-cropped WebP q75 320 × 320 from the display one),
             the photo's bytes already in memory, one interpreter per image, its first run untimed.
             sharp, Pillow, vipsthumbnail and the floor: median of {options.Repeats} run(s) per image,
             each image's right after ours on it. The machine's one-minute load average, read before the first image and after
@@ -114,13 +117,32 @@ public static class ProcessingBenchmark
 
             The target compares the medians of the two sets, as written. Image by image, ours costs a median
             {perImage:F2} × sharp's, and {totals:F2} × over the whole set. Ours costs less on {cheaper.Count} of the {images.Count}
-            images{(cheaper.Count > 0 ? $" ({string.Join(", ", cheaper)})" : "")}: its one shrink-on-load decode serves two
-            renditions, which pays most on large photographs, where sharp's three pipelines each decode the image.
+            images{(cheaper.Count > 0 ? $" ({string.Join(", ", cheaper)})" : "")}: {quality.Count(q => q.FitsDefault)} of the
+            {quality.Count} images fit the in-memory budget (`Processing:InMemoryDecodeBytes`, {new ProcessingOptions().InMemoryDecodeBytes >> 20} MiB by default), so each of
+            those is decoded once and its three renditions are made from that one decode, where sharp's three pipelines
+            each decode the image.
+
+            **Decoded once in memory, or streamed.** An image whose decoded pixels fit what is left of the budget is decoded
+            once into memory; a bigger one streams: a shrink-on-load decode for the display and thumbnail, then a second,
+            full-size one for the original, neither held whole (every image took that path before issue 15). Both paths
+            on every image of the set, one libvips thread, median of {options.Repeats} run(s); what they store is compared
+            as described in `RenditionQuality`: the originals byte for byte, each display against an exact reference (the
+            full-size upright sRGB image resized in floating point with a Lanczos-3 kernel straight to the display's size,
+            as a peak signal-to-noise ratio: higher is closer), and the two thumbnails with each other.
+
+            {RenditionQuality.Markdown(quality)}
+            In memory costs a median {Stats.Median(quality.Select(q => q.InMemoryCpu / q.StreamedCpu)):F2} × the streamed path
+            ({quality.Min(q => q.InMemoryCpu / q.StreamedCpu):F2} – {quality.Max(q => q.InMemoryCpu / q.StreamedCpu):F2} ×). It saves
+            most on progressive JPEGs, whose entropy decoding no shrink-on-load can skip, so the streamed path pays it twice;
+            on a baseline JPEG shrink-on-load makes the first decode cheap and the saving is small. The originals are
+            identical on {quality.Count(q => q.SameOriginal)} of the {quality.Count} images; the display is as close to the exact
+            reference as the streamed one, or closer (within 0.1 dB), on {quality.Count(q => q.InMemoryDisplayDb >= q.StreamedDisplayDb - 0.1)}
+            of them: it is resized from the full-size pixels rather than from libjpeg's reduced decode.
 
             The floor makes the display rendition only. The pipeline also writes the full-resolution original, which
             needs one full-size decode and a full-size JPEG encode that no shrink-on-load can avoid; on the
             photographs above that share is about {(ourMedian - floorMedian) / ourMedian:P0} of the pipeline's CPU. The
-            display and thumbnail come from one shrunk decode (never three decodes), so the gap to the floor is the
+            display and thumbnail come from the same decode as the original, so the gap to the floor is the
             original's full-size work, not redundant decoding. The one way under 1.5 × would be to store the uploaded
             JPEG's own compressed scan data as the original, dropping only its metadata segments, instead of
             re-encoding it. The pipeline does not do that on purpose: every stored byte is freshly encoded, so nothing
@@ -135,7 +157,7 @@ public static class ProcessingBenchmark
 
     private static string Percent(double ratio) => string.Create(CultureInfo.InvariantCulture, $"{(ratio - 1) * 100:+0.0;-0.0;0.0} %");
 
-    private static async Task<List<double>> RepeatAsync<T>(int repeats, Func<Task<T>> work)
+    internal static async Task<List<double>> RepeatAsync<T>(int repeats, Func<Task<T>> work)
     {
         var seconds = new List<double>();
         for (var i = 0; i < repeats; i++)
@@ -189,7 +211,7 @@ public static class ProcessingBenchmark
 
     /// <summary>sharp's CPU seconds per image, one more run than asked and the first left out: a fresh Node process pays for
     /// setting libvips up in its first run, as ours is warmed up before it is timed.</summary>
-    private static async Task<List<double>> SharpAsync(BenchOptions options, IReadOnlyList<string> images)
+    internal static async Task<List<double>> SharpAsync(BenchOptions options, IReadOnlyList<string> images)
     {
         var start = new ProcessStartInfo("node", [Path.Combine(options.Peers, "sharp-variants.mjs"), (options.Repeats + 1).ToString(CultureInfo.InvariantCulture), .. images])
         {
@@ -203,7 +225,7 @@ public static class ProcessingBenchmark
             .Select(line => Stats.Median(JsonDocument.Parse(line).RootElement.GetProperty("cpu_seconds").EnumerateArray().Skip(1).Select(e => e.GetDouble())))];
     }
 
-    private static string SharpVersion(BenchOptions options) =>
+    internal static string SharpVersion(BenchOptions options) =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(options.Peers, "node_modules", "sharp", "package.json"))).RootElement.GetProperty("version").GetString()!;
 
     private static string CliVersion()

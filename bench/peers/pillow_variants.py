@@ -1,7 +1,9 @@
 """The service's three renditions made the way a hand-written Python + Pillow Lambda would make them.
 
-For each photo: decode once, turn it upright by its EXIF orientation, convert to RGB, then encode to memory
-  - the original at full resolution as JPEG q90,
+For each photo: decode once, turn it upright by its EXIF orientation, convert to RGB (RGBA if it has transparency),
+then encode to memory
+  - the original at full resolution in the service's format: JPEG q90, or PNG (zlib level 6, Pillow's default) for
+    PNG and GIF sources and any image with transparency, as the service and the sharp peer keep those lossless,
   - a display rendition fitting 1080 x 1350 (never enlarged) as WebP q80,
   - a 320 x 320 centre-crop thumbnail as WebP q75.
 Prints one JSON line per photo with the wall and CPU seconds (time.process_time: user + system, all threads) of
@@ -29,11 +31,17 @@ def renditions(data: bytes) -> dict:
     """The three encoded renditions of one photo's bytes, with their sizes."""
     with Image.open(io.BytesIO(data)) as decoded:
         decoded.load()
+        source_format = decoded.format
         upright = ImageOps.exif_transpose(decoded)
-    if upright.mode != "RGB":
-        upright = upright.convert("RGB")
+    transparent = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
+    mode = "RGBA" if transparent else "RGB"
+    if upright.mode != mode:
+        upright = upright.convert(mode)
 
-    original = encode(upright, "JPEG", quality=90)
+    if source_format in ("PNG", "GIF") or transparent:
+        original = encode(upright, "PNG", compress_level=6)
+    else:
+        original = encode(upright, "JPEG", quality=90)
 
     # Image.thumbnail fits the box keeping the aspect ratio and never enlarges; it works in place, hence the copy.
     display = upright.copy()

@@ -9,9 +9,11 @@ namespace ImageService.Imaging;
 /// <summary>
 /// The NetVips implementation of the processing pipeline: sniff the format, check the pixel count from the
 /// header, then encode the variants. Every decode goes through the loader of the sniffed format, never
-/// libvips' own guess. The full-resolution decode happens once, streaming, for the original; display and
-/// thumbnail come from one shrink-on-load decode, so big photographs never sit in memory whole. How many calls run
-/// at once is the caller's to bound (the host's upload queue hands out <see cref="ProcessingOptions.MaxConcurrentImages"/> slots).
+/// libvips' own guess. An image whose decoded pixels fit in what is left of the shared in-memory budget
+/// (<see cref="ProcessingOptions.InMemoryDecodeBytes"/>) is decoded once and every rendition made from that copy; a
+/// bigger one is never held whole: display and thumbnail come from one shrink-on-load decode, the original from a
+/// second, full-size decode streamed in strips. How many calls run at once is the caller's to bound (the host's
+/// upload queue hands out <see cref="ProcessingOptions.MaxConcurrentImages"/> slots).
 /// </summary>
 public sealed class VipsImageProcessor : IImageProcessor
 {
@@ -26,13 +28,18 @@ public sealed class VipsImageProcessor : IImageProcessor
 
     private readonly UploadLimits limits;
     private readonly bool placeholders;
+    private readonly DecodeBudget budget;
 
     public VipsImageProcessor(UploadLimits limits, ProcessingOptions options, ILogger<VipsImageProcessor>? logger = null)
     {
         this.limits = limits;
         placeholders = options.Placeholders;
+        budget = new DecodeBudget(options.InMemoryDecodeBytes);
         VipsRuntime.Configure(options.VipsConcurrency, logger is null ? null : message => logger.LogDebug("libvips: {Message}", message));
     }
+
+    /// <summary>The in-memory budget this processor's calls share.</summary>
+    internal DecodeBudget Budget => budget;
 
     public IReadOnlyList<string> AcceptedContentTypes { get; } = [.. ContentTypes.Values];
 
@@ -67,42 +74,29 @@ public sealed class VipsImageProcessor : IImageProcessor
     {
         try
         {
-            int width, height, orientation;
-            using (var header = Load(path, format, Enums.Access.Sequential))
+            // Opening reads the header only; every step below is lazy until pixels are asked for.
+            using var source = Load(path, format, Enums.Access.Sequential);
+            EnsureWithinPixelLimit(source);
+            var srgb = ToSrgb(source);
+            var decodedBytes = (long)srgb.Width * srgb.Height * srgb.Bands * BytesPerBand(srgb.Format);
+            if (!budget.TryTake(decodedBytes))
             {
-                EnsureWithinPixelLimit(header);
-                orientation = header.Contains("orientation") ? Math.Clamp((int)header.Get("orientation"), 1, 8) : 1;
-                (width, height) = orientation >= 5 ? (header.PageHeight, header.Width) : (header.Width, header.PageHeight);
+                srgb.Dispose();
+                return Streamed(path, format, source, outputs);
             }
 
-            // Rotation needs random access; upright images (most) stream through in strips.
-            var access = orientation == 1 ? Enums.Access.Sequential : Enums.Access.Random;
-            var variants = new List<EncodedVariant>(3);
-            (string ThumbHash, string DominantColor)? placeholder = null;
-            using (var working = LoadWorkingCopy(path, format, access, width, height))
+            try
             {
-                var side = Math.Min(VariantSpecs.Thumbnail.MaxWidth, Math.Min(working.Width, working.Height));
-                using var thumbnail = working.ThumbnailImage(side, height: side, crop: Enums.Interesting.Centre);
-                using var display = working.ThumbnailImage(VariantSpecs.Display.MaxWidth, height: VariantSpecs.Display.MaxHeight,
-                    size: Enums.Size.Down);
-                variants.Add(EncodeWebp(thumbnail, VariantSpecs.Thumbnail, outputs));
-                variants.Add(EncodeWebp(display, VariantSpecs.Display, outputs));
-                if (placeholders)
-                {
-                    placeholder = Placeholders.From(display);
-                }
+                return InMemory(srgb, format, outputs);
             }
-
-            using var source = Load(path, format, access);
-            using var oriented = source.Autorot();
-            using var srgb = ToSrgb(oriented);
-            var original = EncodeOriginal(srgb, format, outputs);
-            variants.Add(original);
-            return new ProcessedImage(format.ToString().ToUpperInvariant(), original.Width, original.Height, variants)
+            finally
             {
-                Placeholder = placeholder?.ThumbHash,
-                DominantColor = placeholder?.DominantColor,
-            };
+                // The decoder's own buffers go with the source: freed before the share is, so the next image cannot
+                // count on memory still held here.
+                srgb.Dispose();
+                source.Dispose();
+                budget.Return(decodedBytes);
+            }
         }
         catch (VipsException e) when (DiskFull.Is(e))
         {
@@ -121,30 +115,114 @@ public sealed class VipsImageProcessor : IImageProcessor
         }
     }
 
-    /// <summary>
-    /// A small, upright, sRGB copy in memory that both the display and the thumbnail are cut from: just big
-    /// enough to fill the display box and to give a full-size square thumbnail, even for a panorama. JPEG and
-    /// WebP decode straight to a fraction of their size (shrink-on-load), so big photos never decode whole here.
-    /// </summary>
-    private static Image LoadWorkingCopy(string path, ImageFormat format, Enums.Access access, int width, int height)
+    /// <summary>One decode, held in memory: every rendition is cut from that copy, as a Pillow script would.</summary>
+    private ProcessedImage InMemory(Image srgb, ImageFormat format, VariantFiles outputs)
     {
-        var displayScale = Math.Min(1.0, Math.Min((double)VariantSpecs.Display.MaxWidth / width, (double)VariantSpecs.Display.MaxHeight / height));
-        var thumbnailScale = Math.Min(1.0, (double)VariantSpecs.Thumbnail.MaxWidth / Math.Min(width, height));
-        var scale = Math.Max(displayScale, thumbnailScale);
-        var shrink = format is ImageFormat.Jpeg or ImageFormat.WebP ? LargestShrink(scale) : 1;
+        using var decoded = srgb.CopyMemory();
+        using var upright = decoded.Autorot();
+        return Encode(upright, upright.Width, upright.Height, format, outputs, upright, inMemory: true);
+    }
 
-        using var loaded = format switch
+    /// <summary>
+    /// Two decodes, neither held whole: a shrink-on-load one for the display and thumbnail, then a full-size one streamed
+    /// top to bottom in strips for the original. For an image too big for the in-memory budget.
+    /// </summary>
+    private ProcessedImage Streamed(string path, ImageFormat format, Image header, VariantFiles outputs)
+    {
+        var orientation = header.Contains("orientation") ? Math.Clamp((int)header.Get("orientation"), 1, 8) : 1;
+        var (width, height) = orientation >= 5 ? (header.PageHeight, header.Width) : (header.Width, header.PageHeight);
+
+        // Rotation needs random access; upright images (most) stream through in strips.
+        var access = orientation == 1 ? Enums.Access.Sequential : Enums.Access.Random;
+        var shrink = format is ImageFormat.Jpeg or ImageFormat.WebP ? LargestShrink(WorkingScale(width, height)) : 1;
+        using var reduced = format switch
         {
             ImageFormat.Jpeg => Image.Jpegload(path, shrink: shrink, access: access, failOn: Enums.FailOn.Error),
             ImageFormat.WebP => Image.Webpload(path, scale: 1.0 / shrink, access: access, failOn: Enums.FailOn.Error),
             _ => Load(path, format, access),
         };
-        using var oriented = loaded.Autorot();
-        using var srgb = ToSrgb(oriented);
-        var targetWidth = Math.Max(1, (int)Math.Ceiling(width * scale));
-        using var resized = srgb.ThumbnailImage(targetWidth, height: 10_000_000, size: Enums.Size.Down);
+        using var reducedUpright = reduced.Autorot();
+        using var reducedSrgb = ToSrgb(reducedUpright);
+        Image FullSize()
+        {
+            using var full = Load(path, format, access);
+            using var upright = full.Autorot();
+            return ToSrgb(upright);
+        }
+
+        return Encode(reducedSrgb, width, height, format, outputs, FullSize, inMemory: false);
+    }
+
+    private ProcessedImage Encode(Image forRenditions, int width, int height, ImageFormat format, VariantFiles outputs, Image original, bool inMemory) =>
+        Encode(forRenditions, width, height, format, outputs, () => original.Copy(), inMemory);
+
+    /// <summary>
+    /// Encodes the thumbnail and display from <paramref name="forRenditions"/> (upright sRGB, the full image at any scale),
+    /// then the original from <paramref name="original"/>, asked for only once the other two are written. Their sizes
+    /// come from the full size (<paramref name="width"/> × <paramref name="height"/>), never from the reduced decode's
+    /// rounding, so both paths give the same sizes.
+    /// </summary>
+    private ProcessedImage Encode(Image forRenditions, int width, int height, ImageFormat format, VariantFiles outputs, Func<Image> original, bool inMemory)
+    {
+        var variants = new List<EncodedVariant>(3);
+        (string ThumbHash, string DominantColor)? placeholder = null;
+        using (var working = WorkingCopy(forRenditions, width, height, inMemory))
+        {
+            var side = Math.Min(VariantSpecs.Thumbnail.MaxWidth, Math.Min(width, height));
+            var fit = Math.Min(1.0, Math.Min((double)VariantSpecs.Display.MaxWidth / width, (double)VariantSpecs.Display.MaxHeight / height));
+            var (displayWidth, displayHeight) = (Math.Max(1, (int)Math.Round(width * fit)), Math.Max(1, (int)Math.Round(height * fit)));
+            using var thumbnail = working.ThumbnailImage(side, height: side, crop: Enums.Interesting.Centre);
+            using var display = working.ThumbnailImage(displayWidth, height: displayHeight, size: Enums.Size.Force);
+            variants.Add(EncodeWebp(thumbnail, VariantSpecs.Thumbnail, outputs));
+            variants.Add(EncodeWebp(display, VariantSpecs.Display, outputs));
+            if (placeholders)
+            {
+                placeholder = Placeholders.From(display);
+            }
+        }
+
+        using var full = original();
+        var encoded = EncodeOriginal(full, format, outputs);
+        variants.Add(encoded);
+        return new ProcessedImage(format.ToString().ToUpperInvariant(), encoded.Width, encoded.Height, variants)
+        {
+            Placeholder = placeholder?.ThumbHash,
+            DominantColor = placeholder?.DominantColor,
+        };
+    }
+
+    /// <summary>
+    /// A small copy in memory that both the display and the thumbnail are cut from: just big enough to fill the display
+    /// box and to give a full-size square thumbnail, even for a panorama. An image already in memory and no bigger than
+    /// that is used as it is, never copied a second time.
+    /// </summary>
+    private static Image WorkingCopy(Image upright, int width, int height, bool inMemory)
+    {
+        var targetWidth = Math.Max(1, (int)Math.Ceiling(width * WorkingScale(width, height)));
+        if (inMemory && targetWidth >= upright.Width)
+        {
+            return upright.Copy();
+        }
+
+        using var resized = upright.ThumbnailImage(targetWidth, height: 10_000_000, size: Enums.Size.Down);
         return resized.CopyMemory();
     }
+
+    private static double WorkingScale(int width, int height)
+    {
+        var displayScale = Math.Min(1.0, Math.Min((double)VariantSpecs.Display.MaxWidth / width, (double)VariantSpecs.Display.MaxHeight / height));
+        var thumbnailScale = Math.Min(1.0, (double)VariantSpecs.Thumbnail.MaxWidth / Math.Min(width, height));
+        return Math.Max(displayScale, thumbnailScale);
+    }
+
+    private static int BytesPerBand(Enums.BandFormat format) => format switch
+    {
+        Enums.BandFormat.Uchar or Enums.BandFormat.Char => 1,
+        Enums.BandFormat.Ushort or Enums.BandFormat.Short => 2,
+        Enums.BandFormat.Uint or Enums.BandFormat.Int or Enums.BandFormat.Float => 4,
+        Enums.BandFormat.Complex or Enums.BandFormat.Double => 8,
+        _ => 16,
+    };
 
     // The decoders shrink by 1, 2, 4 or 8 for free; take the largest that still leaves enough pixels.
     private static int LargestShrink(double scale)

@@ -83,6 +83,7 @@ public sealed class OperationsTests
     [InlineData("Downloads:UrlExpirySeconds", "99999999")]
     [InlineData("Storage:Local:SigningKey", "c2hvcnQ=")]
     [InlineData("Sweeper:PendingAgeSeconds", "0")]
+    [InlineData("Processing:InMemoryDecodeBytes", "-1")]
     [InlineData("Limits:MaxPixels", "lots")] // not a number: the binder refuses it, naming the key
     [InlineData("Auth:Mode", "Jwtt")] // not one of the modes
     public void A_bad_setting_stops_the_service_at_start_naming_the_key(string key, string value)

@@ -3,11 +3,12 @@ using ImageService.Testing;
 
 namespace ImageService.Imaging.Tests;
 
-/// <summary>Colour stays right when profiles are stripped, and unusual but valid encodings come out as plain sRGB.</summary>
-public sealed class ColourAndFormatTests : IDisposable
+/// <summary>Colour stays right when profiles are stripped, and unusual but valid encodings come out as plain sRGB: both
+/// when the image is decoded once into memory and when it streams.</summary>
+public abstract class ColourAndFormatTests(long inMemoryDecodeBytes) : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("colour-").FullName;
-    private readonly VipsImageProcessor processor = new(new UploadLimits(), new ProcessingOptions());
+    private readonly VipsImageProcessor processor = new(new UploadLimits(), new ProcessingOptions { InMemoryDecodeBytes = inMemoryDecodeBytes });
 
     [Fact]
     public async Task A_display_p3_photo_keeps_its_colour_after_the_profile_is_stripped()
@@ -81,6 +82,12 @@ public sealed class ColourAndFormatTests : IDisposable
     {
         var path = Path.Combine(folder, $"{Guid.NewGuid():N}");
         await File.WriteAllBytesAsync(path, bytes);
-        return await processor.ProcessAsync(path, folder, default);
+        var result = await processor.ProcessAsync(path, folder, default);
+        DecodePath.AssertTaken(processor, inMemoryDecodeBytes);
+        return result;
     }
 }
+
+public sealed class InMemoryColourAndFormatTests() : ColourAndFormatTests(new ProcessingOptions().InMemoryDecodeBytes);
+
+public sealed class StreamedColourAndFormatTests() : ColourAndFormatTests(0);

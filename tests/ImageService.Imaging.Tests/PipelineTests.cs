@@ -4,11 +4,13 @@ using ImageService.Testing;
 
 namespace ImageService.Imaging.Tests;
 
-/// <summary>The pipeline on generated images, judged by the bytes it would store.</summary>
-public sealed class PipelineTests : IDisposable
+/// <summary>The pipeline on generated images, judged by the bytes it would store: once with every image decoded once
+/// into memory (the default), once with every image streamed (what an image too big for the budget gets).</summary>
+public abstract class PipelineTests(long inMemoryDecodeBytes) : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("pipeline-").FullName;
-    private readonly VipsImageProcessor processor = new(new UploadLimits { MaxPixels = 50_000_000 }, new ProcessingOptions());
+    private readonly VipsImageProcessor processor = new(
+        new UploadLimits { MaxPixels = 50_000_000 }, new ProcessingOptions { InMemoryDecodeBytes = inMemoryDecodeBytes });
 
     [Fact]
     public async Task Orientation_is_applied_and_every_trace_of_exif_gps_and_xmp_is_gone()
@@ -119,7 +121,8 @@ public sealed class PipelineTests : IDisposable
     {
         var upload = Path.Combine(folder, $"{Guid.NewGuid():N}-upload.bin");
         await File.WriteAllBytesAsync(upload, TestImages.Jpeg(1600, 1200, [230, 120, 30]));
-        var off = new VipsImageProcessor(new UploadLimits { MaxPixels = 50_000_000 }, new ProcessingOptions { Placeholders = false });
+        var off = new VipsImageProcessor(
+            new UploadLimits { MaxPixels = 50_000_000 }, new ProcessingOptions { InMemoryDecodeBytes = inMemoryDecodeBytes, Placeholders = false });
 
         using var with = await processor.ProcessAsync(upload, folder, default);
         using var without = await off.ProcessAsync(upload, folder, default);
@@ -212,7 +215,9 @@ public sealed class PipelineTests : IDisposable
     {
         var path = Path.Combine(folder, $"{Guid.NewGuid():N}-{name}");
         await File.WriteAllBytesAsync(path, bytes);
-        return await processor.ProcessAsync(path, folder, default);
+        var result = await processor.ProcessAsync(path, folder, default);
+        DecodePath.AssertTaken(processor, inMemoryDecodeBytes);
+        return result;
     }
 
     // Uploads are written as {guid}-{name}; everything else in the folder came from the processor.
@@ -229,3 +234,7 @@ public sealed class PipelineTests : IDisposable
         }
     }
 }
+
+public sealed class InMemoryPipelineTests() : PipelineTests(new ProcessingOptions().InMemoryDecodeBytes);
+
+public sealed class StreamedPipelineTests() : PipelineTests(0);

@@ -128,6 +128,11 @@ public static class TestImages
 
     public const string XmpPlace = "Secret Beach Hideaway";
 
+    /// <summary>A <see cref="Landscape"/> picture stored as <paramref name="width"/> × <paramref name="height"/> with EXIF
+    /// orientation <paramref name="orientation"/> (1–8), so that displayed correctly it is turned or mirrored.</summary>
+    public static byte[] LandscapeWithOrientation(ushort orientation, int width = 600, int height = 400) =>
+        InsertAfterSoi(Landscape(orientation, width, height), ExifSegment(orientation));
+
     public static byte[] Truncated(byte[] image, double keep = 0.6) => image[..(int)(image.Length * keep)];
 
     /// <summary>A valid PNG header claiming the given size, followed by a few bytes of pixel data.</summary>
