@@ -87,7 +87,7 @@ public sealed class VipsImageProcessor : IImageProcessor
 
             try
             {
-                return InMemory(srgb, format, outputs);
+                return InMemory(source, srgb, format, outputs);
             }
             finally
             {
@@ -116,33 +116,42 @@ public sealed class VipsImageProcessor : IImageProcessor
     }
 
     /// <summary>One decode, held in memory: every rendition is cut from that copy, as a Pillow script would.</summary>
-    private ProcessedImage InMemory(Image srgb, ImageFormat format, VariantFiles outputs)
+    private ProcessedImage InMemory(Image source, Image srgb, ImageFormat format, VariantFiles outputs)
     {
         using var decoded = srgb.CopyMemory();
+        // Done with the file: the decoder's buffers (all of a progressive JPEG's coefficients) go before anything is encoded.
+        srgb.Dispose();
+        source.Dispose();
         using var upright = decoded.Autorot();
-        return Encode(upright, upright.Width, upright.Height, format, outputs, upright, inMemory: true);
+        return Encode(() => upright.Copy(), upright.Width, upright.Height, format, outputs, () => upright.Copy(), inMemory: true);
     }
 
     /// <summary>
-    /// Two decodes, neither held whole: a shrink-on-load one for the display and thumbnail, then a full-size one streamed
-    /// top to bottom in strips for the original. For an image too big for the in-memory budget.
+    /// Two decodes: a shrink-on-load one for the display and thumbnail, released once their working copy is made, then a
+    /// full-size one for the original, streamed top to bottom in strips when the image is upright (a rotation needs the
+    /// whole image). For an image too big for what is left of the in-memory budget.
     /// </summary>
     private ProcessedImage Streamed(string path, ImageFormat format, Image header, VariantFiles outputs)
     {
         var orientation = header.Contains("orientation") ? Math.Clamp((int)header.Get("orientation"), 1, 8) : 1;
         var (width, height) = orientation >= 5 ? (header.PageHeight, header.Width) : (header.Width, header.PageHeight);
+        header.Dispose(); // each decode below opens the file anew
 
         // Rotation needs random access; upright images (most) stream through in strips.
         var access = orientation == 1 ? Enums.Access.Sequential : Enums.Access.Random;
         var shrink = format is ImageFormat.Jpeg or ImageFormat.WebP ? LargestShrink(WorkingScale(width, height)) : 1;
-        using var reduced = format switch
+        Image Reduced()
         {
-            ImageFormat.Jpeg => Image.Jpegload(path, shrink: shrink, access: access, failOn: Enums.FailOn.Error),
-            ImageFormat.WebP => Image.Webpload(path, scale: 1.0 / shrink, access: access, failOn: Enums.FailOn.Error),
-            _ => Load(path, format, access),
-        };
-        using var reducedUpright = reduced.Autorot();
-        using var reducedSrgb = ToSrgb(reducedUpright);
+            using var reduced = format switch
+            {
+                ImageFormat.Jpeg => Image.Jpegload(path, shrink: shrink, access: access, failOn: Enums.FailOn.Error),
+                ImageFormat.WebP => Image.Webpload(path, scale: 1.0 / shrink, access: access, failOn: Enums.FailOn.Error),
+                _ => Load(path, format, access),
+            };
+            using var upright = reduced.Autorot();
+            return ToSrgb(upright);
+        }
+
         Image FullSize()
         {
             using var full = Load(path, format, access);
@@ -150,19 +159,17 @@ public sealed class VipsImageProcessor : IImageProcessor
             return ToSrgb(upright);
         }
 
-        return Encode(reducedSrgb, width, height, format, outputs, FullSize, inMemory: false);
+        return Encode(Reduced, width, height, format, outputs, FullSize, inMemory: false);
     }
 
-    private ProcessedImage Encode(Image forRenditions, int width, int height, ImageFormat format, VariantFiles outputs, Image original, bool inMemory) =>
-        Encode(forRenditions, width, height, format, outputs, () => original.Copy(), inMemory);
-
     /// <summary>
-    /// Encodes the thumbnail and display from <paramref name="forRenditions"/> (upright sRGB, the full image at any scale),
-    /// then the original from <paramref name="original"/>, asked for only once the other two are written. Their sizes
-    /// come from the full size (<paramref name="width"/> × <paramref name="height"/>), never from the reduced decode's
-    /// rounding, so both paths give the same sizes.
+    /// Encodes the thumbnail and display from a working copy of <paramref name="forRenditions"/> (upright sRGB, the full
+    /// image at any scale, released as soon as the working copy is made), then the original from
+    /// <paramref name="original"/>, asked for only once the other two are written. Their sizes come from the full size
+    /// (<paramref name="width"/> × <paramref name="height"/>), never from a reduced decode's rounding, so both paths give
+    /// the same sizes.
     /// </summary>
-    private ProcessedImage Encode(Image forRenditions, int width, int height, ImageFormat format, VariantFiles outputs, Func<Image> original, bool inMemory)
+    private ProcessedImage Encode(Func<Image> forRenditions, int width, int height, ImageFormat format, VariantFiles outputs, Func<Image> original, bool inMemory)
     {
         var variants = new List<EncodedVariant>(3);
         (string ThumbHash, string DominantColor)? placeholder = null;
@@ -196,8 +203,9 @@ public sealed class VipsImageProcessor : IImageProcessor
     /// box and to give a full-size square thumbnail, even for a panorama. An image already in memory and no bigger than
     /// that is used as it is, never copied a second time.
     /// </summary>
-    private static Image WorkingCopy(Image upright, int width, int height, bool inMemory)
+    private static Image WorkingCopy(Func<Image> source, int width, int height, bool inMemory)
     {
+        using var upright = source();
         var targetWidth = Math.Max(1, (int)Math.Ceiling(width * WorkingScale(width, height)));
         if (inMemory && targetWidth >= upright.Width)
         {

@@ -43,6 +43,7 @@ public static class VipsRuntime
 
             // Every upload is new: caching operations would only hold memory.
             NativeHeap.LimitArenas(2);
+            NativeHeap.MapLargeBlocks(4 << 20);
             Cache.Max = 0;
             Cache.MaxFiles = 0;
             Cache.MaxMem = 0;
