@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using ImageService.Core;
 using ImageService.Processing;
 
@@ -12,7 +13,8 @@ namespace ImageService.Images;
 /// the client sent at <see cref="UploadQueueOptions.MinBodyBytesPerSecond"/> (time the service itself spends between
 /// reads does not count); one read may wait at most <see cref="UploadQueueOptions.BodyIdleSeconds"/>; and the whole
 /// body must arrive within <see cref="UploadQueueOptions.BodyTimeoutSeconds"/>. Wall-clock time on purpose: this is
-/// about the network, not the service's clock. It holds nothing to dispose and never completes the pipe: the server owns it.
+/// about the network, not the service's clock. It never completes the pipe (the server owns it), and leaves nothing to
+/// dispose: its one timer is disarmed after every read.
 /// </summary>
 /// <remarks>
 /// A stream over the request's <see cref="PipeReader"/>, not over its body stream: a late read is stopped with
@@ -25,6 +27,11 @@ internal sealed class PacedBody(PipeReader reader, UploadQueueOptions options, C
     private long received;
     private TimeSpan waited;
 
+    // One timer for every read, reset before each and disarmed after it; a new one only after a timer has fired. A
+    // timer of their own for each read cost 32 large uploads at once tens of MB of garbage (a read is often one
+    // network packet), which the GC let pile up before collecting.
+    private CancellationTokenSource? timer;
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -35,6 +42,7 @@ internal sealed class PacedBody(PipeReader reader, UploadQueueOptions options, C
 
     public override long Position { get => received; set => throw new NotSupportedException(); }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var (allowed, limit) = Allowance();
@@ -48,8 +56,8 @@ internal sealed class PacedBody(PipeReader reader, UploadQueueOptions options, C
             return 0;
         }
 
-        // A timer of its own for each read, so that none can fire into the next one.
-        using var deadline = new CancellationTokenSource(allowed);
+        // The registration is this read's own and goes before it returns, so a timer firing late stops no other read.
+        var deadline = Deadline(allowed);
         using var stop = deadline.Token.UnsafeRegister(static state => ((PacedBody)state!).Stop(), this);
         var started = Stopwatch.GetTimestamp();
         ReadResult result;
@@ -76,6 +84,7 @@ internal sealed class PacedBody(PipeReader reader, UploadQueueOptions options, C
         finally
         {
             waited += Stopwatch.GetElapsedTime(started);
+            deadline.CancelAfter(Timeout.InfiniteTimeSpan);
         }
 
         var count = (int)Math.Min(buffer.Length, result.Buffer.Length);
@@ -100,6 +109,18 @@ internal sealed class PacedBody(PipeReader reader, UploadQueueOptions options, C
     public override void SetLength(long value) => throw new NotSupportedException();
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    /// <summary>The timer for the next read, armed to fire after <paramref name="allowed"/>.</summary>
+    private CancellationTokenSource Deadline(TimeSpan allowed)
+    {
+        if (timer is null || !timer.TryReset())
+        {
+            timer = new CancellationTokenSource();
+        }
+
+        timer.CancelAfter(allowed);
+        return timer;
+    }
 
     /// <summary>A read's time ran out: stop it, unless the request is over anyway. It runs only while that read is
     /// under way, since each read drops its registration before it returns.</summary>
