@@ -117,11 +117,12 @@ public sealed class LambdaComputeReport(
 
             {photos}
             Median over the rows: our CPU {Stats.Median(cpuRatios):F2} × Pillow's, our GB-seconds {Stats.Median(gbRatios):F2} × Pillow's.
-            Where ours costs most over Pillow's, look at the JPEG column: ours decodes a photo twice (at full resolution
-            for the original, then shrink-on-load for the display rendition and the thumbnail), and shrink-on-load saves
-            little on a progressive JPEG, whose every scan must still be decoded; such a photo pays for nearly two full
-            decodes where Pillow's one decode feeds all three renditions. The I/O allowance narrows every ratio, since
-            both functions wait on the same requests.
+            Like Pillow's, ours decodes each of these photos once and makes all three renditions from that decode: the
+            function's in-memory budget (`Processing__InMemoryDecodeBytes`) holds every one of them. A photo too big for
+            it would be decoded twice (shrink-on-load for the display rendition and the thumbnail, then at full size for
+            the original), which costs most on a progressive JPEG, whose every scan must be decoded both times
+            (section 1 compares the two ways on the bench set). The I/O allowance narrows every ratio, since both
+            functions wait on the same requests.
 
             ### Per million, for docs/scaling.md
 

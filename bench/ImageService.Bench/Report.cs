@@ -10,7 +10,10 @@ public sealed partial class Report(BenchOptions options)
 {
     private readonly List<string> sections = [];
 
-    public void Add(string markdown) => sections.Add(markdown.TrimEnd());
+    /// <summary>Adds a benchmark's markdown; each numbered section in it (ingest writes 2 and 3) is a section of its own, so
+    /// that an --only run rewrites each in place.</summary>
+    public void Add(string markdown) =>
+        sections.AddRange(SectionStart().Split(markdown.ReplaceLineEndings("\n").Trim()).Select(p => p.TrimEnd()).Where(p => p.Length > 0));
 
     public async Task WriteAsync()
     {
