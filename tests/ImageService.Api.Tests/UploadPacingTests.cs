@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using ImageService.Core;
 using ImageService.Images;
@@ -125,6 +126,19 @@ public sealed class UploadPacingTests
     }
 
     [Fact]
+    public async Task A_timer_that_fired_as_its_read_got_its_bytes_does_not_cut_off_the_next_read()
+    {
+        // The body keeps one timer for all its reads. Here the first read's timer fires just as its bytes come: that read
+        // keeps them, and the timer has fired. The next read must get a timer of its own, not the one that has gone off.
+        var reader = new TimerRacingReader();
+        using var body = new PacedBody(reader, new UploadQueueOptions { BodyIdleSeconds = 1 }, default);
+
+        Assert.Equal(10, await body.ReadAsync(new byte[100]));
+        Assert.Equal(10, await body.ReadAsync(new byte[100]));
+        Assert.Equal(10, await body.ReadAsync(new byte[100]));
+    }
+
+    [Fact]
     public async Task A_body_that_sends_nothing_at_all_is_told_so()
     {
         using var body = new PacedBody(new Pipe().Reader, new UploadQueueOptions(), default);
@@ -189,6 +203,55 @@ public sealed class UploadPacingTests
     }
 
     /// <summary>Answers <paramref name="burst"/> bytes at once, then waits for ever.</summary>
+    /// <summary>A pipe whose first read waits for the body's timer to fire and then answers with bytes, not with the cancel,
+    /// as when the bytes and the timer arrive together; a cancel asked for later is answered by the next read.</summary>
+    private sealed class TimerRacingReader : PipeReader
+    {
+        private readonly TaskCompletionSource timerFired = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int reads;
+        private bool cancelPending;
+
+        public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+        {
+            if (++reads == 1)
+            {
+                await timerFired.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+                cancelPending = false; // taken with the bytes
+            }
+            else if (cancelPending)
+            {
+                cancelPending = false;
+                return new ReadResult(ReadOnlySequence<byte>.Empty, isCanceled: true, isCompleted: false);
+            }
+
+            return new ReadResult(new ReadOnlySequence<byte>(new byte[10]), isCanceled: false, isCompleted: false);
+        }
+
+        public override void CancelPendingRead()
+        {
+            cancelPending = true;
+            timerFired.TrySetResult();
+        }
+
+        public override bool TryRead(out ReadResult result)
+        {
+            result = default;
+            return false;
+        }
+
+        public override void AdvanceTo(SequencePosition consumed)
+        {
+        }
+
+        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+        {
+        }
+
+        public override void Complete(Exception? exception = null)
+        {
+        }
+    }
+
     private sealed class BurstThenSilence(int burst) : ReadOnlyStream
     {
         private int left = burst;

@@ -36,15 +36,34 @@ public sealed class AwsEmulators : IAsyncLifetime
         Environment.SetEnvironmentVariable("AWS_REGION", "us-east-1");
         await EnsureInstalledAsync();
 
-        var s3Port = Loopback.FreePort();
-        var dynamoPort = Loopback.FreePort();
-        Start("node_modules/s3rver/bin/s3rver.js", "--directory", dataFolder, "--address", "127.0.0.1", "--port", $"{s3Port}", "--silent");
-        Start("node_modules/dynalite/cli.js", "--host", "127.0.0.1", "--port", $"{dynamoPort}",
-            "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0");
-        S3Endpoint = $"http://127.0.0.1:{s3Port}";
-        DynamoDbEndpoint = $"http://127.0.0.1:{dynamoPort}";
-        await WaitForPortAsync(s3Port);
-        await WaitForPortAsync(dynamoPort);
+        // A free port may be taken by another test process before the emulator binds it; an emulator that then fails to
+        // bind would leave its requests to whatever holds the port. So each must say it listens on its own port (the line
+        // it prints once bound), or both start again on other ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            var s3Port = Loopback.FreePort();
+            var dynamoPort = Loopback.FreePort();
+            var s3 = Start("node_modules/s3rver/bin/s3rver.js", "--directory", dataFolder, "--address", "127.0.0.1", "--port", $"{s3Port}", "--silent");
+            var dynamo = Start("node_modules/dynalite/cli.js", "--host", "127.0.0.1", "--port", $"{dynamoPort}",
+                "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0");
+            if (s3Port != dynamoPort && await ListeningAsync(s3, s3Port) && await ListeningAsync(dynamo, dynamoPort))
+            {
+                S3Endpoint = $"http://127.0.0.1:{s3Port}";
+                DynamoDbEndpoint = $"http://127.0.0.1:{dynamoPort}";
+                break;
+            }
+
+            foreach (var process in (Process[])[s3, dynamo])
+            {
+                Stop(process);
+                processes.Remove(process);
+            }
+
+            if (attempt == 5)
+            {
+                throw new InvalidOperationException("The emulators could not bind a port of their own in 5 attempts.");
+            }
+        }
 
         S3 = new AmazonS3Client(AwsClients.S3Config(S3Endpoint, "us-east-1", forcePathStyle: null));
         DynamoDb = new AmazonDynamoDBClient(AwsClients.DynamoDbConfig(DynamoDbEndpoint, "us-east-1"));
@@ -120,13 +139,7 @@ public sealed class AwsEmulators : IAsyncLifetime
         DynamoDb?.Dispose();
         foreach (var process in processes)
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5000);
-            }
-
-            process.Dispose();
+            Stop(process);
         }
 
         Directory.Delete(dataFolder, recursive: true);
@@ -169,9 +182,43 @@ public sealed class AwsEmulators : IAsyncLifetime
         }
     }
 
-    private void Start(string script, params string[] arguments)
+    private static void Stop(Process process)
     {
-        var start = new ProcessStartInfo("node") { WorkingDirectory = RepositoryPaths.Emulators, RedirectStandardOutput = false };
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+        }
+
+        process.Dispose();
+    }
+
+    /// <summary>Whether <paramref name="process"/> printed that it listens on <paramref name="port"/>; false if it
+    /// exited first (a port someone else took) or said nothing for 60 seconds. Its output is drained from then on.</summary>
+    private static async Task<bool> ListeningAsync(Process process, int port)
+    {
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            while (await process.StandardOutput.ReadLineAsync(patience.Token) is { } line)
+            {
+                if (line.Contains("listening", StringComparison.OrdinalIgnoreCase) && line.TrimEnd().EndsWith($":{port}", StringComparison.Ordinal))
+                {
+                    _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+                    return true;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return false;
+    }
+
+    private Process Start(string script, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("node") { WorkingDirectory = RepositoryPaths.Emulators, RedirectStandardOutput = true };
         // s3rver encrypts list continuation tokens with DES, which Node 17+ only offers through the legacy
         // provider; without it, listing more than 1,000 objects fails with an internal error.
         start.Environment["NODE_OPTIONS"] = "--openssl-legacy-provider";
@@ -181,25 +228,8 @@ public sealed class AwsEmulators : IAsyncLifetime
             start.ArgumentList.Add(argument);
         }
 
-        processes.Add(Process.Start(start) ?? throw new InvalidOperationException($"Could not start node {script}."));
-    }
-
-    private static async Task WaitForPortAsync(int port)
-    {
-        for (var attempt = 0; attempt < 300; attempt++)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        throw new TimeoutException($"No emulator answered on port {port}.");
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start node {script}.");
+        processes.Add(process);
+        return process;
     }
 }
