@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using ImageService.Core.Processing;
 using ImageService.Imaging;
-using ImageService.Testing;
 using NetVips;
 
 namespace ImageService.Bench;
@@ -39,7 +38,7 @@ public static class RenditionQuality
         using var thumbnailA = Image.NewFromFile(Variant(a, "thumbnail"));
         using var thumbnailB = Image.NewFromFile(Variant(b, "thumbnail"));
         return new Row(Path.GetFileName(image), byDefault.Budget.Granted > 0, inMemoryCpu, streamedCpu, a.Variants.Sum(v => v.Length), b.Variants.Sum(v => v.Length), sameOriginal,
-            ImageInspection.PeakSignalToNoise(displayA, reference), ImageInspection.PeakSignalToNoise(displayB, reference), ImageInspection.PeakSignalToNoise(thumbnailA, thumbnailB));
+            PeakSignalToNoise(displayA, reference), PeakSignalToNoise(displayB, reference), PeakSignalToNoise(thumbnailA, thumbnailB));
     }
 
     public static string Markdown(IReadOnlyList<Row> rows)
@@ -70,5 +69,15 @@ public static class RenditionQuality
         using var exact = srgb.Cast(Enums.BandFormat.Float);
         using var resized = exact.Resize((double)width / exact.Width, vscale: (double)height / exact.Height, kernel: Enums.Kernel.Lanczos3);
         return resized.CopyMemory();
+    }
+
+    private static double PeakSignalToNoise(Image first, Image second)
+    {
+        using var a = first.Cast(Enums.BandFormat.Float);
+        using var b = second.Cast(Enums.BandFormat.Float);
+        using var difference = a - b;
+        using var squared = difference * difference;
+        var meanSquare = squared.Avg();
+        return meanSquare == 0 ? double.PositiveInfinity : 10 * Math.Log10(255 * 255 / meanSquare);
     }
 }

@@ -12,6 +12,8 @@ internal sealed class DecodeBudget(long capacity)
     private long highWater;
     private long granted;
 
+    public long Capacity => capacity;
+
     /// <summary>Bytes taken now.</summary>
     public long InUse => Interlocked.Read(ref inUse);
 

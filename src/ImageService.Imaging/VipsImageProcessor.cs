@@ -11,8 +11,8 @@ namespace ImageService.Imaging;
 /// header, then encode the variants. Every decode goes through the loader of the sniffed format, never
 /// libvips' own guess. An image whose decoded pixels fit in what is left of the shared in-memory budget
 /// (<see cref="ProcessingOptions.InMemoryDecodeBytes"/>) is decoded once and every rendition made from that copy; a
-/// bigger one is not copied into memory: display and thumbnail come from one shrink-on-load decode, the original from
-/// a second, full-size decode (streamed in strips when the image is upright). How many calls run at once is the caller's to bound (the host's
+/// bigger one is never held whole: display and thumbnail come from one shrink-on-load decode, the original from a
+/// second, full-size decode streamed in strips. How many calls run at once is the caller's to bound (the host's
 /// upload queue hands out <see cref="ProcessingOptions.MaxConcurrentImages"/> slots).
 /// </summary>
 public sealed class VipsImageProcessor : IImageProcessor
@@ -176,7 +176,7 @@ public sealed class VipsImageProcessor : IImageProcessor
         using (var working = WorkingCopy(forRenditions, width, height, inMemory))
         {
             var side = Math.Min(VariantSpecs.Thumbnail.MaxWidth, Math.Min(width, height));
-            var fit = DisplayScale(width, height);
+            var fit = Math.Min(1.0, Math.Min((double)VariantSpecs.Display.MaxWidth / width, (double)VariantSpecs.Display.MaxHeight / height));
             var (displayWidth, displayHeight) = (Math.Max(1, (int)Math.Round(width * fit)), Math.Max(1, (int)Math.Round(height * fit)));
             using var thumbnail = working.ThumbnailImage(side, height: side, crop: Enums.Interesting.Centre);
             using var display = working.ThumbnailImage(displayWidth, height: displayHeight, size: Enums.Size.Force);
@@ -218,13 +218,10 @@ public sealed class VipsImageProcessor : IImageProcessor
 
     private static double WorkingScale(int width, int height)
     {
+        var displayScale = Math.Min(1.0, Math.Min((double)VariantSpecs.Display.MaxWidth / width, (double)VariantSpecs.Display.MaxHeight / height));
         var thumbnailScale = Math.Min(1.0, (double)VariantSpecs.Thumbnail.MaxWidth / Math.Min(width, height));
-        return Math.Max(DisplayScale(width, height), thumbnailScale);
+        return Math.Max(displayScale, thumbnailScale);
     }
-
-    // What fits the display box, never enlarged.
-    private static double DisplayScale(int width, int height) =>
-        Math.Min(1.0, Math.Min((double)VariantSpecs.Display.MaxWidth / width, (double)VariantSpecs.Display.MaxHeight / height));
 
     private static int BytesPerBand(Enums.BandFormat format) => format switch
     {

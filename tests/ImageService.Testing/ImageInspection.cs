@@ -31,26 +31,6 @@ public static class ImageInspection
         return [.. Enumerable.Range(0, Math.Min(3, image.Bands)).Select(band => box[band].Avg())];
     }
 
-    /// <summary>How close two images of the same size are, as a peak signal-to-noise ratio in dB (8-bit scale): higher is
-    /// closer, infinite when they are identical.</summary>
-    public static double PeakSignalToNoise(Image first, Image second)
-    {
-        using var a = first.Cast(Enums.BandFormat.Float);
-        using var b = second.Cast(Enums.BandFormat.Float);
-        using var difference = a - b;
-        using var squared = difference * difference;
-        var meanSquare = squared.Avg();
-        return meanSquare == 0 ? double.PositiveInfinity : 10 * Math.Log10(255 * 255 / meanSquare);
-    }
-
-    /// <inheritdoc cref="PeakSignalToNoise(Image, Image)"/>
-    public static double PeakSignalToNoise(byte[] first, byte[] second)
-    {
-        using var a = Image.NewFromBuffer(first);
-        using var b = Image.NewFromBuffer(second);
-        return PeakSignalToNoise(a, b);
-    }
-
     public static double AlphaAt(byte[] encoded, int x, int y)
     {
         using var image = Image.NewFromBuffer(encoded);
